@@ -1,0 +1,153 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+)
+
+// Client reads the Billing Insights API. It is safe for concurrent use;
+// every request of one Client shares its token, limiter and retry policy.
+type Client struct {
+	http           *http.Client
+	baseURL        *url.URL
+	tokenURL       string
+	clientID       string
+	userAgent      string
+	requestTimeout time.Duration
+	tokens         tokenSource
+	limiter        *adaptiveLimiter
+	retry          retrier
+	// pageWorkers bounds the pages of one listing in flight at once.
+	pageWorkers int
+	stats       struct{ requests, throttled, retries atomic.Int64 }
+}
+
+// Stats are counters of a Client since it was made.
+type Stats struct {
+	// Requests counts API requests sent (token requests excluded).
+	Requests int64
+	// Throttled counts 429 answers.
+	Throttled int64
+	// Retries counts retries of API and token requests.
+	Retries int64
+	// TokenRequests counts token endpoint requests.
+	TokenRequests int
+	// Rate is the current pace in requests per second.
+	Rate float64
+}
+
+// New validates cfg and builds a Client. No request is sent.
+func New(cfg Config) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	apiBase, tokenURL, err := cfg.ResolvedURLs()
+	if err != nil {
+		return nil, err
+	}
+	base, err := url.Parse(apiBase)
+	if err != nil {
+		return nil, err
+	}
+	rps := cfg.RequestsPerSecond
+	if rps == 0 {
+		rps = DefaultRequestsPerSecond
+	}
+	maxRetries := cfg.MaxRetries
+	if maxRetries < 0 {
+		maxRetries = DefaultMaxRetries
+	}
+	policy := DefaultRetryPolicy
+	if cfg.RetryPolicy != nil {
+		policy = *cfg.RetryPolicy
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = defaultHTTPClient()
+	}
+	c := &Client{
+		http: hc, baseURL: base, tokenURL: tokenURL, clientID: cfg.ClientID,
+		userAgent: cfg.UserAgent, requestTimeout: cfg.RequestTimeout,
+		limiter:     newAdaptiveLimiter(rps),
+		pageWorkers: min(32, int(rps/2)+2),
+	}
+	if c.userAgent == "" {
+		c.userAgent = "terraform-provider-talkdesk-billing"
+	}
+	if c.requestTimeout == 0 {
+		c.requestTimeout = DefaultRequestTimeout
+	}
+	c.retry = retrier{policy: policy, maxRetries: maxRetries, limiter: c.limiter, log: cfg.Logger,
+		onRetry: func() { c.stats.retries.Add(1) }}
+	if cfg.AccessToken != "" {
+		c.tokens = staticToken(cfg.AccessToken)
+	} else {
+		c.tokens = newCachedTokenSource(cfg, tokenURL, hc, c.retry)
+	}
+	return c, nil
+}
+
+// defaultHTTPClient verifies TLS (always), honours the standard proxy
+// variables, and leaves per-attempt timeouts to the request context.
+func defaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = http.ProxyFromEnvironment
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Transport: t, CheckRedirect: sameHostRedirects}
+}
+
+// sameHostRedirects keeps the bearer token on the host it was issued for.
+func sameHostRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("stopped after 5 redirects")
+	}
+	if req.URL.Host != via[0].URL.Host || (via[0].URL.Scheme == "https" && req.URL.Scheme != "https") {
+		return fmt.Errorf("refusing a redirect from %s to %s", via[0].URL.Host, req.URL.Redacted())
+	}
+	return nil
+}
+
+// Stats returns the client's counters.
+func (c *Client) Stats() Stats {
+	s := Stats{
+		Requests: c.stats.requests.Load(), Throttled: c.stats.throttled.Load(),
+		Retries: c.stats.retries.Load(), Rate: c.limiter.Rate(),
+	}
+	if ts, ok := c.tokens.(*cachedTokenSource); ok {
+		s.TokenRequests = ts.Fetches()
+	}
+	return s
+}
+
+// BaseURL is the API base URL requests go to.
+func (c *Client) BaseURL() string { return c.baseURL.String() }
+
+// Accounts lists the Talkdesk instances under the organization.
+func (c *Client) Accounts(ctx context.Context) ([]Account, error) {
+	return list[Account](ctx, c, endpointAccounts, Query{})
+}
+
+// Products lists the price book.
+func (c *Client) Products(ctx context.Context) ([]Product, error) {
+	return list[Product](ctx, c, endpointProducts, Query{})
+}
+
+// Subscriptions lists contract lines, narrowed by q.AccountIDs on the server.
+func (c *Client) Subscriptions(ctx context.Context, q Query) ([]Subscription, error) {
+	return list[Subscription](ctx, c, endpointSubscriptions, Query{AccountIDs: q.AccountIDs})
+}
+
+// InvoiceLines lists invoice lines, narrowed by q.AccountIDs on the server.
+func (c *Client) InvoiceLines(ctx context.Context, q Query) ([]InvoiceLine, error) {
+	return list[InvoiceLine](ctx, c, endpointInvoices, Query{AccountIDs: q.AccountIDs})
+}
+
+// Usage lists monthly usage, narrowed by q.AccountIDs and q.Months on the server.
+func (c *Client) Usage(ctx context.Context, q Query) ([]Usage, error) {
+	return list[Usage](ctx, c, endpointUsage, q)
+}

@@ -1,0 +1,338 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+)
+
+// endpoint describes one collection of the API.
+type endpoint struct {
+	path, collection string
+	// filterFields are the fields the API filters this endpoint by.
+	filterFields []string
+}
+
+var (
+	endpointAccounts      = endpoint{"/express/accounts", "accounts", nil}
+	endpointProducts      = endpoint{"/express/products", "products", nil}
+	endpointSubscriptions = endpoint{"/express/subscriptions", "subscriptions", []string{FieldAccountID}}
+	endpointInvoices      = endpoint{"/express/invoices", "invoices", []string{FieldAccountID}}
+	endpointUsage         = endpoint{"/express/usage/month", "usage", []string{FieldAccountID, FieldMonth}}
+)
+
+// maxConsistentReads bounds how often a changing collection is re-read.
+const maxConsistentReads = 3
+
+// filterWorkers bounds the filter expressions of one listing read at once.
+const filterWorkers = 4
+
+// list is the one paging routine of the client: it reads every record of
+// ep that q selects, one consistent listing per filter expression, merged
+// without duplicates, in the API's order.
+func list[T record](ctx context.Context, c *Client, ep endpoint, q Query) ([]T, error) {
+	var clauses []Clause
+	if slices.Contains(ep.filterFields, FieldAccountID) {
+		clauses = append(clauses, Clause{FieldAccountID, q.AccountIDs})
+	}
+	if slices.Contains(ep.filterFields, FieldMonth) {
+		clauses = append(clauses, Clause{FieldMonth, q.Months})
+	}
+	exprs, err := BuildFilters(MaxFilterLength, clauses...)
+	if err != nil {
+		return nil, err
+	}
+	if len(exprs) == 0 {
+		exprs = []string{""}
+	}
+	results := make([][]T, len(exprs))
+	err = forEach(ctx, len(exprs), filterWorkers, func(ctx context.Context, i int) error {
+		items, err := readCollection[T](ctx, c, ep, exprs[i])
+		results[i] = items
+		return err
+	})
+	if err != nil {
+		var api *APIError
+		if errors.As(err, &api) && api.StatusCode == http.StatusForbidden && len(q.AccountIDs) > 0 {
+			c.nameForeignAccounts(ctx, api, q.AccountIDs)
+		}
+		return nil, err
+	}
+	return mergeSelected(results, q), nil
+}
+
+// mergeSelected concatenates the listings without duplicates and keeps
+// only the records q selects, so a server that ignored a filter still
+// yields exactly the requested records.
+func mergeSelected[T record](results [][]T, q Query) []T {
+	n := 0
+	for _, r := range results {
+		n += len(r)
+	}
+	accounts := setOf(q.AccountIDs)
+	months := setOf(q.Months)
+	out := make([]T, 0, n)
+	var seen map[string]struct{}
+	if len(results) > 1 {
+		seen = make(map[string]struct{}, n)
+	}
+	for _, items := range results {
+		for i := range items {
+			r := &items[i]
+			if accounts != nil {
+				if id, ok := recordAccountID(r); ok {
+					if _, want := accounts[id]; !want {
+						continue
+					}
+				}
+			}
+			if months != nil {
+				if u, ok := any(r).(*Usage); ok {
+					if _, want := months[u.Month.Value]; !want {
+						continue
+					}
+				}
+			}
+			if seen != nil {
+				id := recordID(r)
+				if _, dup := seen[id]; dup {
+					continue
+				}
+				seen[id] = struct{}{}
+			}
+			out = append(out, *r)
+		}
+	}
+	return out
+}
+
+func setOf(vs []string) map[string]struct{} {
+	if len(vs) == 0 {
+		return nil
+	}
+	m := make(map[string]struct{}, len(vs))
+	for _, v := range vs {
+		m[v] = struct{}{}
+	}
+	return m
+}
+
+// nameForeignAccounts lists the organization's accounts to tell which of
+// the requested ids are not under it; on failure the 403 stays as it is.
+func (c *Client) nameForeignAccounts(ctx context.Context, api *APIError, requested []string) {
+	accounts, err := c.Accounts(ctx)
+	if err != nil {
+		return
+	}
+	own := make(map[string]struct{}, len(accounts))
+	for _, a := range accounts {
+		own[a.ID] = struct{}{}
+	}
+	for _, id := range uniqueStrings(requested) {
+		if _, ok := own[id]; !ok {
+			api.ForeignAccountIDs = append(api.ForeignAccountIDs, id)
+		}
+	}
+}
+
+// readCollection reads one filtered collection completely and
+// consistently, re-reading it when it changed underneath.
+func readCollection[T record](ctx context.Context, c *Client, ep endpoint, filter string) ([]T, error) {
+	detail := ""
+	for read := 1; read <= maxConsistentReads; read++ {
+		items, changed, err := readOnce[T](ctx, c, ep, filter)
+		if err != nil {
+			return nil, err
+		}
+		if changed == "" {
+			return items, nil
+		}
+		detail = changed
+		c.retry.logWarn("collection changed while being read; reading it again", map[string]any{"path": ep.path, "filter": filter, "detail": changed, "read": read})
+	}
+	return nil, &CollectionChangedError{Path: ep.path, Reads: maxConsistentReads, Detail: detail}
+}
+
+// readOnce reads every page once. changed is non-empty when the pages
+// contradict each other (the collection changed during the read).
+func readOnce[T record](ctx context.Context, c *Client, ep endpoint, filter string) (items []T, changed string, err error) {
+	first, err := fetchPage[T](ctx, c, ep, c.pageURL(ep, filter, 1))
+	if err != nil {
+		return nil, "", err
+	}
+	var pages [][]T
+	if n, perPage, ok := first.plan(); ok && n > 1 {
+		pages, changed, err = fetchPagesConcurrently(ctx, c, ep, filter, first, n, perPage)
+	} else if ok {
+		pages = [][]T{first.Embedded.items}
+	} else {
+		pages, changed, err = followNextLinks(ctx, c, ep, first)
+	}
+	if err != nil || changed != "" {
+		return nil, changed, err
+	}
+	total := 0
+	for _, p := range pages {
+		total += len(p)
+	}
+	if first.Total != nil && *first.Total != total {
+		return nil, fmt.Sprintf("the first page announced %d records, the pages held %d", *first.Total, total), nil
+	}
+	items = make([]T, 0, total)
+	seen := make(map[string]struct{}, total)
+	for _, p := range pages {
+		for i := range p {
+			id := recordID(&p[i])
+			if _, dup := seen[id]; dup {
+				return nil, fmt.Sprintf("record %q appeared twice", id), nil
+			}
+			seen[id] = struct{}{}
+			items = append(items, p[i])
+		}
+	}
+	return items, "", nil
+}
+
+// fetchPagesConcurrently fetches pages 2..n under the limiter and checks
+// each against the first page's counters.
+func fetchPagesConcurrently[T record](ctx context.Context, c *Client, ep endpoint, filter string, first *page[T], n, perPage int) ([][]T, string, error) {
+	pages := make([][]T, n)
+	pages[0] = first.Embedded.items
+	total := *first.Total
+	var mu sync.Mutex
+	changed := ""
+	err := forEach(ctx, n-1, c.pageWorkers, func(ctx context.Context, i int) error {
+		num := i + 2
+		p, err := fetchPage[T](ctx, c, ep, c.pageURL(ep, filter, num))
+		if err != nil {
+			return err
+		}
+		want := min(perPage, total-(num-1)*perPage)
+		var why string
+		switch {
+		case p.Total != nil && *p.Total != total:
+			why = fmt.Sprintf("page %d announced %d records, page 1 announced %d", num, *p.Total, total)
+		case p.TotalPages != nil && *p.TotalPages != n:
+			why = fmt.Sprintf("page %d announced %d pages, page 1 announced %d", num, *p.TotalPages, n)
+		case len(p.Embedded.items) != want:
+			why = fmt.Sprintf("page %d held %d records, %d expected", num, len(p.Embedded.items), want)
+		}
+		if why != "" {
+			mu.Lock()
+			changed = why
+			mu.Unlock()
+			return errCollectionChanged
+		}
+		pages[i+1] = p.Embedded.items
+		return nil
+	})
+	if errors.Is(err, errCollectionChanged) {
+		return nil, changed, nil
+	}
+	return pages, "", err
+}
+
+var errCollectionChanged = errors.New("collection changed")
+
+// followNextLinks reads a collection whose page count is unknown by
+// following _links.next from the first page.
+func followNextLinks[T record](ctx context.Context, c *Client, ep endpoint, first *page[T]) ([][]T, string, error) {
+	pages := [][]T{first.Embedded.items}
+	seen := map[string]bool{}
+	p := first
+	for p.Links.Next != nil && p.Links.Next.Href != "" {
+		next, err := c.resolveLink(p.Links.Next.Href)
+		if err != nil {
+			return nil, "", err
+		}
+		if seen[next] {
+			return nil, "", fmt.Errorf("GET %s: the API's next links loop back to %s", c.pageURL(ep, "", 1), next)
+		}
+		seen[next] = true
+		np, err := fetchPage[T](ctx, c, ep, next)
+		if err != nil {
+			return nil, "", err
+		}
+		if first.Total != nil && np.Total != nil && *np.Total != *first.Total {
+			return nil, fmt.Sprintf("a later page announced %d records, page 1 announced %d", *np.Total, *first.Total), nil
+		}
+		pages = append(pages, np.Embedded.items)
+		p = np
+	}
+	return pages, "", nil
+}
+
+// resolveLink turns an href into an absolute URL on the API host. A link
+// to another host is refused: the bearer token must not leave the API.
+func (c *Client) resolveLink(href string) (string, error) {
+	u, err := c.baseURL.Parse(href)
+	if err != nil {
+		return "", fmt.Errorf("the API sent an invalid next link %q: %w", href, err)
+	}
+	if u.Host != c.baseURL.Host || u.Scheme != c.baseURL.Scheme {
+		return "", fmt.Errorf("the API sent a next link to another host (%s); refusing to send the token there", u.Redacted())
+	}
+	return u.String(), nil
+}
+
+func (c *Client) pageURL(ep endpoint, filter string, num int) string {
+	u := *c.baseURL
+	u.Path = c.baseURL.Path + ep.path
+	q := url.Values{}
+	if filter != "" {
+		q.Set("filter", filter)
+	}
+	q.Set("page", strconv.Itoa(num))
+	q.Set("per_page", strconv.Itoa(PageSize))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// forEach runs fn for 0..n-1 with at most workers at once. The first error
+// cancels the rest; it returns after every started call has returned, so
+// no goroutine outlives it.
+func forEach(ctx context.Context, n, workers int, fn func(context.Context, int) error) error {
+	if n == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     int
+	)
+	for w := 0; w < min(workers, n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				stop := firstErr != nil
+				mu.Unlock()
+				if i >= n || stop {
+					return
+				}
+				if err := fn(ctx, i); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+						cancel(err)
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}

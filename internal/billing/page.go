@@ -1,0 +1,110 @@
+package billing
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// page is one HAL page. The counters are pointers: the usage endpoint
+// documents pages without them.
+type page[T record] struct {
+	Count      *int        `json:"count"`
+	Page       *int        `json:"page"`
+	PerPage    *int        `json:"per_page"`
+	Total      *int        `json:"total"`
+	TotalPages *int        `json:"total_pages"`
+	Embedded   embedded[T] `json:"_embedded"`
+	Links      struct {
+		Next *struct {
+			Href string `json:"href"`
+		} `json:"next"`
+	} `json:"_links"`
+}
+
+// embedded decodes the collection key of _embedded and skips any other.
+type embedded[T record] struct {
+	key   string
+	items []T
+}
+
+func (e *embedded[T]) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), jsonNull) {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return errors.New("_embedded is not an object")
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if key, _ := tok.(string); key == e.key {
+			if err := dec.Decode(&e.items); err != nil {
+				return fmt.Errorf("_embedded.%s: %w", e.key, err)
+			}
+			continue
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plan returns the page count and page size when the first page's counters
+// describe the collection completely and consistently; ok is false when a
+// client must follow the next links instead.
+func (p *page[T]) plan() (pages, perPage int, ok bool) {
+	if p.Total == nil || p.TotalPages == nil || *p.Total < 0 || *p.TotalPages < 0 {
+		return 0, 0, false
+	}
+	perPage = PageSize
+	if p.PerPage != nil && *p.PerPage > 0 {
+		perPage = *p.PerPage
+	}
+	total, n := *p.Total, *p.TotalPages
+	if n != (total+perPage-1)/perPage || len(p.Embedded.items) != min(perPage, total) {
+		return 0, 0, false
+	}
+	return n, perPage, true
+}
+
+// decodePage reads one complete page document from r.
+func decodePage[T record](r io.Reader, collection string) (*page[T], error) {
+	p := &page[T]{Embedded: embedded[T]{key: collection}}
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(p); err != nil {
+		return nil, err
+	}
+	// Anything but white space after the document means it was not one page.
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("unexpected data after the page document")
+	}
+	if p.Count != nil && *p.Count != len(p.Embedded.items) {
+		return nil, fmt.Errorf("page says count %d but holds %d records", *p.Count, len(p.Embedded.items))
+	}
+	for i := range p.Embedded.items {
+		if recordID(&p.Embedded.items[i]) == "" {
+			return nil, fmt.Errorf("%s record %d has no id", collection, i)
+		}
+	}
+	return p, nil
+}
+
+// fetchPage GETs and decodes one page under the client's request policy.
+func fetchPage[T record](ctx context.Context, c *Client, ep endpoint, rawURL string) (*page[T], error) {
+	var p *page[T]
+	err := c.getJSON(ctx, rawURL, func(r io.Reader) error {
+		var err error
+		p, err = decodePage[T](r, ep.collection)
+		return err
+	})
+	return p, err
+}
