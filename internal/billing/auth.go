@@ -30,8 +30,8 @@ type tokenSource interface {
 type staticToken string
 
 func (s staticToken) Token(context.Context) (string, error) { return string(s), nil }
-func (staticToken) Invalidate(string)                        {}
-func (staticToken) Renewable() bool                          { return false }
+func (staticToken) Invalidate(string)                       {}
+func (staticToken) Renewable() bool                         { return false }
 
 // cachedTokenSource fetches tokens with the client credentials grant and
 // caches one for the whole process, renewing it shortly before it expires.
