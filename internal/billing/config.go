@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
@@ -95,8 +96,8 @@ type Config struct {
 
 // Logger receives client events. Fields never carry secrets.
 type Logger interface {
-	Debug(msg string, fields map[string]any)
-	Warn(msg string, fields map[string]any)
+	Debug(ctx context.Context, msg string, fields map[string]any)
+	Warn(ctx context.Context, msg string, fields map[string]any)
 }
 
 // ResolvedURLs returns the API base URL and token URL this config selects.

@@ -153,7 +153,7 @@ func readCollection[T record](ctx context.Context, c *Client, ep endpoint, filte
 			return items, nil
 		}
 		detail = changed
-		c.retry.logWarn("collection changed while being read; reading it again", map[string]any{"path": ep.path, "filter": filter, "detail": changed, "read": read})
+		c.retry.logWarn(ctx, "collection changed while being read; reading it again", map[string]any{"path": ep.path, "filter": filter, "detail": changed, "read": read})
 	}
 	return nil, &CollectionChangedError{Path: ep.path, Reads: maxConsistentReads, Detail: detail}
 }

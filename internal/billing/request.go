@@ -60,7 +60,7 @@ func (r retrier) do(ctx context.Context, method, rawURL string, limited bool, at
 			r.onRetry()
 		}
 		if r.log != nil {
-			r.log.Debug("retrying request", map[string]any{"method": method, "url": rawURL, "attempt": n, "wait": wait.String(), "error": res.err.Error()})
+			r.log.Debug(ctx, "retrying request", map[string]any{"method": method, "url": rawURL, "attempt": n, "wait": wait.String(), "error": res.err.Error()})
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -192,8 +192,8 @@ func rawString(raw json.RawMessage) string {
 	return string(raw)
 }
 
-func (r retrier) logWarn(msg string, fields map[string]any) {
+func (r retrier) logWarn(ctx context.Context, msg string, fields map[string]any) {
 	if r.log != nil {
-		r.log.Warn(msg, fields)
+		r.log.Warn(ctx, msg, fields)
 	}
 }
