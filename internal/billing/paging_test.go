@@ -1,0 +1,191 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// checkExact fails unless got equals want element by element (order kept).
+func checkExact[T record](t *testing.T, got, want []T) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("got %d records, want %d", len(got), len(want))
+	}
+	seen := map[string]bool{}
+	for i := range got {
+		id := recordID(&got[i])
+		if seen[id] {
+			t.Errorf("record %s returned twice", id)
+		}
+		seen[id] = true
+	}
+	for i := range min(len(got), len(want)) {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("record %d:\n got %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestEveryEndpointReadsAllPages(t *testing.T) {
+	const n = 1234 // 5 pages of 250
+	ctx := context.Background()
+	accounts, products := genAccounts(n), genProducts(n)
+	subs, invoices, usage := genSubscriptions(n, 40), genInvoiceLines(n, 40), genUsage(n, 40)
+
+	t.Run("accounts", func(t *testing.T) {
+		f := newFakeAPI(t)
+		setRecords(f, endpointAccounts.path, accounts)
+		got, err := f.client(nil).Accounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExact(t, got, accounts)
+		checkPageRequests(t, f, 5)
+	})
+	t.Run("products", func(t *testing.T) {
+		f := newFakeAPI(t)
+		setRecords(f, endpointProducts.path, products)
+		got, err := f.client(nil).Products(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExact(t, got, products)
+		checkPageRequests(t, f, 5)
+	})
+	t.Run("subscriptions", func(t *testing.T) {
+		f := newFakeAPI(t)
+		setRecords(f, endpointSubscriptions.path, subs)
+		got, err := f.client(nil).Subscriptions(ctx, Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExact(t, got, subs)
+		checkPageRequests(t, f, 5)
+	})
+	t.Run("invoices", func(t *testing.T) {
+		f := newFakeAPI(t)
+		setRecords(f, endpointInvoices.path, invoices)
+		got, err := f.client(nil).InvoiceLines(ctx, Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExact(t, got, invoices)
+		checkPageRequests(t, f, 5)
+	})
+	t.Run("usage without counters", func(t *testing.T) {
+		f := newFakeAPI(t)
+		f.noCounters[endpointUsage.path] = true
+		f.showLink = true
+		setRecords(f, endpointUsage.path, usage)
+		got, err := f.client(nil).Usage(ctx, Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExact(t, got, usage)
+		checkPageRequests(t, f, 5)
+	})
+}
+
+// checkPageRequests checks that every page was requested exactly once.
+func checkPageRequests(t *testing.T, f *fakeAPI, pages int) {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.apiRequests != pages || f.pagesServed != pages {
+		t.Errorf("server got %d requests and served %d pages, want %d each", f.apiRequests, f.pagesServed, pages)
+	}
+}
+
+func TestEmptyCollection(t *testing.T) {
+	for _, counters := range []bool{true, false} {
+		f := newFakeAPI(t)
+		f.noCounters[endpointUsage.path] = !counters
+		setRecords(f, endpointUsage.path, []Usage{})
+		got, err := f.client(nil).Usage(context.Background(), Query{})
+		if err != nil || len(got) != 0 {
+			t.Errorf("counters=%v: got %d records, %v; want none", counters, len(got), err)
+		}
+	}
+}
+
+// TestConcurrentPagingMatchesLinkFollowing reads the same data once with
+// counters (pages fetched concurrently) and once without (following next).
+func TestConcurrentPagingMatchesLinkFollowing(t *testing.T) {
+	data := genAccounts(997)
+	read := func(counters bool) ([]Account, int) {
+		f := newFakeAPI(t)
+		f.pageSize = 50 // 20 pages, whatever per_page the client asks for
+		f.latency = 2 * time.Millisecond
+		f.noCounters[endpointAccounts.path] = !counters
+		setRecords(f, endpointAccounts.path, data)
+		got, err := f.client(nil).Accounts(context.Background())
+		if err != nil {
+			t.Fatalf("counters=%v: %v", counters, err)
+		}
+		checkPageRequests(t, f, 20)
+		return got, f.max
+	}
+	concurrent, maxInflight := read(true)
+	sequential, seqInflight := read(false)
+	if maxInflight < 2 {
+		t.Errorf("with counters at most %d request was in flight; want pages fetched concurrently", maxInflight)
+	}
+	if seqInflight != 1 {
+		t.Errorf("following next links had %d requests in flight, want 1", seqInflight)
+	}
+	checkExact(t, concurrent, sequential)
+	checkExact(t, concurrent, data)
+}
+
+// TestCollectionChangedDuringRead inserts a record before page 3 is
+// served: once (the client must re-read and return the new collection) or
+// on every read (the client must give up with CollectionChangedError).
+func TestCollectionChangedDuringRead(t *testing.T) {
+	for _, counters := range []bool{true, false} {
+		for _, always := range []bool{false, true} {
+			name := "counters=" + strconv.FormatBool(counters) + "/always=" + strconv.FormatBool(always)
+			t.Run(name, func(t *testing.T) {
+				f := newFakeAPI(t)
+				f.pageSize = 10
+				f.noCounters[endpointUsage.path] = !counters
+				data := genUsage(45, 5)
+				setRecords(f, endpointUsage.path, data)
+				extra := 0
+				f.hook = func(w http.ResponseWriter, r *http.Request, n int) bool {
+					if r.URL.Query().Get("page") != "3" {
+						return false
+					}
+					f.mu.Lock()
+					defer f.mu.Unlock()
+					if always || extra == 0 {
+						extra++
+						// A new record at the front shifts every page by one.
+						insertLocked(f, endpointUsage.path, 0, Usage{ID: "new-" + strconv.Itoa(extra), Month: Of("2024-01")})
+					}
+					return false
+				}
+				got, err := f.client(nil).Usage(context.Background(), Query{})
+				if always {
+					var cc *CollectionChangedError
+					if !errors.As(err, &cc) {
+						t.Fatalf("got %v (%d records), want a CollectionChangedError", err, len(got))
+					}
+					if cc.Reads != maxConsistentReads || cc.Path != endpointUsage.path {
+						t.Errorf("error %+v, want %d reads of %s", cc, maxConsistentReads, endpointUsage.path)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := append([]Usage{{ID: "new-1", Month: Of("2024-01")}}, data...)
+				checkExact(t, got, want)
+			})
+		}
+	}
+}
