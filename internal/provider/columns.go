@@ -1,0 +1,172 @@
+package provider
+
+import (
+	"math/big"
+
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
+)
+
+// A column is one field of a record: it declares the schema attribute and
+// produces that attribute's raw value from a record. Keeping both in one
+// place means the schema and the state cannot drift apart, and rows are
+// built straight into tftypes values without reflection.
+type column[T any] interface {
+	name() string
+	attribute() schema.Attribute
+	value(typ tftypes.Type, r *T) tftypes.Value
+}
+
+type kind int
+
+const (
+	kindString kind = iota
+	kindTimestamp
+	kindNumber
+	kindBool
+)
+
+// scalar is a column holding a string, timestamp, number or bool.
+type scalar[T any] struct {
+	key, desc string
+	kind      kind
+	str       func(*T) billing.Null[string]
+	num       func(*T) billing.Null[billing.Number]
+	boolean   func(*T) billing.Null[bool]
+}
+
+func strCol[T any](key, desc string, get func(*T) billing.Null[string]) column[T] {
+	return scalar[T]{key: key, desc: desc, kind: kindString, str: get}
+}
+
+// timeCol is an RFC 3339 timestamp passed through exactly as the API sent it.
+func timeCol[T any](key, desc string, get func(*T) billing.Null[string]) column[T] {
+	return scalar[T]{key: key, desc: desc, kind: kindTimestamp, str: get}
+}
+
+func numCol[T any](key, desc string, get func(*T) billing.Null[billing.Number]) column[T] {
+	return scalar[T]{key: key, desc: desc, kind: kindNumber, num: get}
+}
+
+func boolCol[T any](key, desc string, get func(*T) billing.Null[bool]) column[T] {
+	return scalar[T]{key: key, desc: desc, kind: kindBool, boolean: get}
+}
+
+// idCol is the record id, which the client guarantees is present.
+func idCol[T any](desc string, get func(*T) string) column[T] {
+	return strCol("id", desc, func(r *T) billing.Null[string] { return billing.Of(get(r)) })
+}
+
+func (c scalar[T]) name() string { return c.key }
+
+func (c scalar[T]) attribute() schema.Attribute {
+	switch c.kind {
+	case kindTimestamp:
+		return schema.StringAttribute{Computed: true, Description: c.desc, CustomType: timetypes.RFC3339Type{}}
+	case kindNumber:
+		return schema.NumberAttribute{Computed: true, Description: c.desc}
+	case kindBool:
+		return schema.BoolAttribute{Computed: true, Description: c.desc}
+	}
+	return schema.StringAttribute{Computed: true, Description: c.desc}
+}
+
+func (c scalar[T]) value(typ tftypes.Type, r *T) tftypes.Value {
+	switch c.kind {
+	case kindNumber:
+		return numberValue(c.num(r))
+	case kindBool:
+		v := c.boolean(r)
+		if !v.Valid {
+			return tftypes.NewValue(tftypes.Bool, nil)
+		}
+		return tftypes.NewValue(tftypes.Bool, v.Value)
+	}
+	v := c.str(r)
+	if !v.Valid {
+		return tftypes.NewValue(tftypes.String, nil)
+	}
+	return tftypes.NewValue(tftypes.String, v.Value)
+}
+
+// numberPrecision is Terraform's own number precision, so a decimal the
+// API sent arrives in Terraform exactly as it was written.
+const numberPrecision = 512
+
+func numberValue(n billing.Null[billing.Number]) tftypes.Value {
+	if !n.Valid {
+		return tftypes.NewValue(tftypes.Number, nil)
+	}
+	f, err := n.Value.Float(numberPrecision)
+	if err != nil { // the client only admits valid JSON numbers
+		return tftypes.NewValue(tftypes.Number, nil)
+	}
+	return tftypes.NewValue(tftypes.Number, f)
+}
+
+func ratValue(r *big.Rat) tftypes.Value {
+	return tftypes.NewValue(tftypes.Number, new(big.Float).SetPrec(numberPrecision).SetRat(r))
+}
+
+// nested is a column holding a list of sub-records, e.g. invoice lines.
+type nested[T, U any] struct {
+	key, desc string
+	cols      []column[U]
+	get       func(*T) []U
+}
+
+func nestedCol[T, U any](key, desc string, cols []column[U], get func(*T) []U) column[T] {
+	return nested[T, U]{key: key, desc: desc, cols: cols, get: get}
+}
+
+func (c nested[T, U]) name() string { return c.key }
+
+func (c nested[T, U]) attribute() schema.Attribute {
+	return schema.ListNestedAttribute{
+		Computed: true, Description: c.desc,
+		NestedObject: schema.NestedAttributeObject{Attributes: attributes(c.cols)},
+	}
+}
+
+func (c nested[T, U]) value(typ tftypes.Type, r *T) tftypes.Value {
+	return listValue(typ.(tftypes.List), c.cols, c.get(r))
+}
+
+// attributes declares the schema attributes of cols.
+func attributes[T any](cols []column[T]) map[string]schema.Attribute {
+	m := make(map[string]schema.Attribute, len(cols))
+	for _, c := range cols {
+		m[c.name()] = c.attribute()
+	}
+	return m
+}
+
+// listNested declares a computed list of records.
+func listNested[T any](desc string, cols []column[T]) schema.ListNestedAttribute {
+	return schema.ListNestedAttribute{
+		Computed: true, Description: desc,
+		NestedObject: schema.NestedAttributeObject{Attributes: attributes(cols)},
+	}
+}
+
+// objectFields fills vals with the columns of one record.
+func objectFields[T any](obj tftypes.Object, cols []column[T], r *T, vals map[string]tftypes.Value) {
+	for _, c := range cols {
+		vals[c.name()] = c.value(obj.AttributeTypes[c.name()], r)
+	}
+}
+
+// listValue builds a list of objects straight from records.
+func listValue[T any](typ tftypes.List, cols []column[T], items []T) tftypes.Value {
+	obj := typ.ElementType.(tftypes.Object)
+	elems := make([]tftypes.Value, len(items))
+	for i := range items {
+		vals := make(map[string]tftypes.Value, len(cols))
+		objectFields(obj, cols, &items[i], vals)
+		elems[i] = tftypes.NewValue(obj, vals)
+	}
+	return tftypes.NewValue(typ, elems)
+}

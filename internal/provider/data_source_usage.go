@@ -1,0 +1,170 @@
+package provider
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
+)
+
+type usage = billing.Usage
+
+var usageColumns = []column[usage]{
+	idCol("Record id of the usage aggregate.", func(u *usage) string { return u.ID }),
+	strCol("account_id", "Account (instance) id the usage belongs to.", func(u *usage) billing.Null[string] { return u.AccountID }),
+	strCol("product_id", "Talkdesk product code, e.g. `TD-LIC-APP-RC-101910`.", func(u *usage) billing.Null[string] { return u.ProductID }),
+	strCol("aggr_product_id", "Aggregated product code, e.g. `TD-USG-TEL-UG-102213`.", func(u *usage) billing.Null[string] { return u.AggrProductID }),
+	strCol("month", "Month of the aggregate, `YYYY-MM`.", func(u *usage) billing.Null[string] { return u.Month }),
+	strCol("type", "Usage type, e.g. `CALL`, `MESSAGE`, `NUMBER`, `API_REQUEST` or `OTHER`.", func(u *usage) billing.Null[string] { return u.Type }),
+	strCol("description", "Description of the usage type, e.g. `SIP Number`.", func(u *usage) billing.Null[string] { return u.Description }),
+	strCol("currency", "ISO 4217 currency code of `price` and `total_amount`.", func(u *usage) billing.Null[string] { return u.Currency }),
+	strCol("direction", "Direction of the interactions: `INBOUND`, `OUTBOUND` or `OTHER`; null when not applicable.", func(u *usage) billing.Null[string] { return u.Direction }),
+	strCol("resolution", "Interaction resolution; null when not applicable.", func(u *usage) billing.Null[string] { return u.Resolution }),
+	strCol("unit", "Unit of measure of `number_of_units`.", func(u *usage) billing.Null[string] { return u.Unit }),
+	numCol("price", "Price of one unit, in `currency`.", func(u *usage) billing.Null[billing.Number] { return u.Price }),
+	strCol("wallet_name", "Wallet the usage was charged to; null when none.", func(u *usage) billing.Null[string] { return u.WalletName }),
+	numCol("number_of_units", "Number of units in the aggregate.", func(u *usage) billing.Null[billing.Number] { return u.NumberOfUnits }),
+	numCol("total_amount", "Total amount of the aggregate, in `currency`.", func(u *usage) billing.Null[billing.Number] { return u.TotalAmount }),
+}
+
+// NewUsageDataSource is talkdesk_usage.
+func NewUsageDataSource() datasource.DataSource {
+	monthValidators := []validator.String{funcString("a month (YYYY-MM)", checkMonth)}
+	return &dataSource{
+		typeName: "usage",
+		schema: schema.Schema{
+			Description: "Lists monthly usage aggregates per account and product, sorted by `month`, `account_id`, `product_id` then `id`, with `totals` per currency. `account_ids` is sent to the API as a filter, and so is the month range when both `from_month` and `to_month` are set; `product_ids` (and an open-ended month range) are applied by the provider. No match gives an empty list.",
+			Attributes: map[string]schema.Attribute{
+				"account_ids": accountIDsAttribute("Only usage of these accounts (sent to the API). An id not under the organization fails the read with its name."),
+				"product_ids": schema.ListAttribute{Optional: true, ElementType: types.StringType, Description: "Only usage of these product codes (applied by the provider).",
+					Validators: []validator.List{listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))}},
+				"from_month": schema.StringAttribute{Optional: true, Description: "First month, `YYYY-MM`, inclusive.", Validators: monthValidators},
+				"to_month":   schema.StringAttribute{Optional: true, Description: "Last month, `YYYY-MM`, inclusive; not before `from_month`.", Validators: monthValidators},
+				"usage":      listNested("The usage aggregates, sorted by `month`, `account_id`, `product_id` then `id`.", usageColumns),
+				"totals": schema.MapAttribute{Computed: true, ElementType: types.NumberType,
+					Description: "Sum of `total_amount` of the listed usage per `currency` code, computed exactly in decimal. Rows with a null currency or amount are not counted."},
+			},
+		},
+		validators: []datasource.ConfigValidator{orderedBounds{from: "from_month", to: "to_month", inverted: monthsInverted}},
+		read:       readUsage,
+	}
+}
+
+func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (tftypes.Value, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	accountIDs := stringsInput(ctx, cfg, "account_ids", &diags)
+	products := stringSet(stringsInput(ctx, cfg, "product_ids", &diags))
+	from, hasFrom := stringInput(ctx, cfg, "from_month", &diags)
+	to, hasTo := stringInput(ctx, cfg, "to_month", &diags)
+	b, d := newStateBuilder(ctx, cfg)
+	diags.Append(d...)
+	if diags.HasError() {
+		return tftypes.Value{}, diags
+	}
+	q := billing.Query{AccountIDs: accountIDs}
+	if hasFrom && hasTo {
+		months, err := billing.MonthsBetween(from, to)
+		if err != nil {
+			diags.AddError("Invalid month range", err.Error())
+			return tftypes.Value{}, diags
+		}
+		q.Months = months
+	}
+	var rows []usage
+	if accountIDs == nil || len(accountIDs) > 0 {
+		var err error
+		rows, err = client.Usage(ctx, q)
+		if err != nil {
+			return tftypes.Value{}, readError("Talkdesk usage", err)
+		}
+	}
+	kept := rows[:0]
+	for _, u := range rows {
+		// YYYY-MM strings order like the months they name.
+		if products != nil && !products[u.ProductID.Value] ||
+			hasFrom && u.Month.Value < from || hasTo && u.Month.Value > to {
+			continue
+		}
+		kept = append(kept, u)
+	}
+	slices.SortFunc(kept, func(x, y usage) int {
+		return cmp.Or(strings.Compare(x.Month.Value, y.Month.Value), strings.Compare(x.AccountID.Value, y.AccountID.Value),
+			strings.Compare(x.ProductID.Value, y.ProductID.Value), strings.Compare(x.ID, y.ID))
+	})
+	setList(b, "usage", usageColumns, kept)
+	b.vals["totals"] = usageTotals(kept)
+	return b.value(), diags
+}
+
+// usageTotals sums total_amount per currency with exact rationals.
+func usageTotals(rows []usage) tftypes.Value {
+	sums := map[string]*big.Rat{}
+	for i := range rows {
+		u := &rows[i]
+		if !u.Currency.Valid || !u.TotalAmount.Valid {
+			continue
+		}
+		r, ok := u.TotalAmount.Value.Rat()
+		if !ok {
+			continue
+		}
+		if sums[u.Currency.Value] == nil {
+			sums[u.Currency.Value] = new(big.Rat)
+		}
+		sums[u.Currency.Value].Add(sums[u.Currency.Value], r)
+	}
+	vals := make(map[string]tftypes.Value, len(sums))
+	for cur, sum := range sums {
+		vals[cur] = ratValue(sum)
+	}
+	return tftypes.NewValue(tftypes.Map{ElementType: tftypes.Number}, vals)
+}
+
+// orderedBounds checks at validate time that a range's lower bound is not
+// after its upper bound; inverted compares two valid bounds.
+type orderedBounds struct {
+	from, to string
+	inverted func(from, to string) bool
+}
+
+// monthsInverted: YYYY-MM strings order like the months they name.
+func monthsInverted(from, to string) bool {
+	return checkMonth(from) == nil && checkMonth(to) == nil && from > to
+}
+
+func datesInverted(from, to string) bool {
+	f, err1 := parseDateBound(from, false)
+	t, err2 := parseDateBound(to, true)
+	return err1 == nil && err2 == nil && f.After(t)
+}
+
+func (v orderedBounds) Description(context.Context) string {
+	return fmt.Sprintf("%s must not be after %s", v.from, v.to)
+}
+func (v orderedBounds) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v orderedBounds) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var diags diag.Diagnostics
+	from, okFrom := stringInput(ctx, req.Config, v.from, &diags)
+	to, okTo := stringInput(ctx, req.Config, v.to, &diags)
+	if diags.HasError() || !okFrom || !okTo || !v.inverted(from, to) {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(path.Root(v.to), "Invalid range",
+		fmt.Sprintf("%s (%s) is after %s (%s): set %s on or after %s.", v.from, from, v.to, to, v.to, v.from))
+}

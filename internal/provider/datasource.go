@@ -1,0 +1,105 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
+)
+
+// readFunc reads one data source: from its configuration to its whole
+// state, built as a raw value. It is shared by the framework Read and the
+// protocol fast path.
+type readFunc func(ctx context.Context, client *billing.Client, config tfsdk.Config) (tftypes.Value, diag.Diagnostics)
+
+// dataSource is the shell every data source shares: the per-type parts
+// are its name, schema, validators and read function.
+type dataSource struct {
+	typeName   string
+	schema     schema.Schema
+	validators []datasource.ConfigValidator
+	read       readFunc
+	data       *providerData
+}
+
+var (
+	_ datasource.DataSource                     = (*dataSource)(nil)
+	_ datasource.DataSourceWithConfigure        = (*dataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*dataSource)(nil)
+)
+
+func (d *dataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + d.typeName
+}
+
+func (d *dataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = d.schema
+}
+
+func (d *dataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return d.validators
+}
+
+func (d *dataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return // validation runs before the provider is configured
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Internal error", "unexpected provider data")
+		return
+	}
+	d.data = data
+}
+
+func (d *dataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	if d.data == nil {
+		resp.Diagnostics.AddError("Provider not configured", "The talkdesk provider was not configured before reading "+d.typeName+".")
+		return
+	}
+	ctx = maskSecrets(ctx, d.data.secrets)
+	state, diags := d.read(ctx, d.data.client, req.Config)
+	resp.Diagnostics.Append(diags...)
+	if diags.HasError() {
+		return
+	}
+	resp.State.Raw = state
+}
+
+// stringInput reads an optional string input; ok is false when null.
+func stringInput(ctx context.Context, cfg tfsdk.Config, name string, diags *diag.Diagnostics) (string, bool) {
+	var v types.String
+	diags.Append(cfg.GetAttribute(ctx, path.Root(name), &v)...)
+	return v.ValueString(), !v.IsNull() && !v.IsUnknown()
+}
+
+// stringsInput reads an optional list of strings; nil when null.
+func stringsInput(ctx context.Context, cfg tfsdk.Config, name string, diags *diag.Diagnostics) []string {
+	var v types.List
+	diags.Append(cfg.GetAttribute(ctx, path.Root(name), &v)...)
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	var out []string
+	diags.Append(v.ElementsAs(ctx, &out, false)...)
+	return out
+}
+
+// stringSet is a lookup set; nil means "no filter".
+func stringSet(vs []string) map[string]bool {
+	if vs == nil {
+		return nil
+	}
+	m := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		m[v] = true
+	}
+	return m
+}
