@@ -154,3 +154,6 @@ func newServerFor(t *testing.T, s *Server) string {
 	t.Cleanup(ts.Close)
 	return ts.URL
 }
+
+// urlQuery escapes a query parameter value.
+func urlQuery(v string) string { return url.QueryEscape(v) }
