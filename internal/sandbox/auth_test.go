@@ -194,10 +194,12 @@ func TestTokenJWT(t *testing.T) {
 	}
 
 	bad := map[string]string{
-		"wrong key":     signES256(t, other, header, claims(nil)),
-		"wrong kid":     signES256(t, key, map[string]any{"alg": "ES256", "kid": "other"}, claims(nil)),
-		"exp too far":   signES256(t, key, header, claims(func(c map[string]any) { c["exp"] = time.Now().Add(10 * time.Minute).Unix() })),
-		"expired":       signES256(t, key, header, claims(func(c map[string]any) { c["iat"], c["exp"] = time.Now().Add(-5*time.Minute).Unix(), time.Now().Add(-2*time.Minute).Unix() })),
+		"wrong key":   signES256(t, other, header, claims(nil)),
+		"wrong kid":   signES256(t, key, map[string]any{"alg": "ES256", "kid": "other"}, claims(nil)),
+		"exp too far": signES256(t, key, header, claims(func(c map[string]any) { c["exp"] = time.Now().Add(10 * time.Minute).Unix() })),
+		"expired": signES256(t, key, header, claims(func(c map[string]any) {
+			c["iat"], c["exp"] = time.Now().Add(-5*time.Minute).Unix(), time.Now().Add(-2*time.Minute).Unix()
+		})),
 		"no exp":        signES256(t, key, header, claims(func(c map[string]any) { delete(c, "exp") })),
 		"no jti":        signES256(t, key, header, claims(func(c map[string]any) { delete(c, "jti") })),
 		"wrong aud":     signES256(t, key, header, claims(func(c map[string]any) { c["aud"] = "https://example.com/oauth/token" })),
