@@ -254,3 +254,37 @@ func TestDataScales(t *testing.T) {
 		t.Errorf("serving a page of 100k rows took %v", el)
 	}
 }
+
+// Even the small default data set shows the realistic mix the provider's
+// tests need: mostly active accounts with some others, and currencies
+// other than USD.
+func TestDataRealisticMix(t *testing.T) {
+	d := New(Options{Now: testNow}).Data()
+	active := 0
+	for _, a := range d.Accounts {
+		if a.Status == "ACTIVE" {
+			active++
+		}
+	}
+	if active <= len(d.Accounts)/2 || active == len(d.Accounts) {
+		t.Errorf("%d of %d accounts active", active, len(d.Accounts))
+	}
+	currencies := map[string]bool{}
+	nullFamily := false
+	for _, s := range d.Subscriptions {
+		currencies[s.Currency] = true
+	}
+	for _, p := range d.Products {
+		nullFamily = nullFamily || p.Family == nil || p.UnitOfMeasure == nil || p.ChargeType == nil
+	}
+	if !currencies["USD"] || len(currencies) < 2 || !nullFamily {
+		t.Errorf("currencies %v, some product null: %v", currencies, nullFamily)
+	}
+
+	// More usage rows per month than the price book's usage share grows
+	// the price book instead of failing.
+	big := New(Options{Now: testNow, Accounts: 1, UsageMonths: 1, UsagePerAccountMonth: 42}).Data()
+	if len(big.Usage) != 42 || len(big.Products) < 42+26 {
+		t.Errorf("usage %d, products %d", len(big.Usage), len(big.Products))
+	}
+}

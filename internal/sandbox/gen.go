@@ -78,6 +78,33 @@ func (g *generator) pick(ws []weighted) string {
 	return ws[len(ws)-1].value
 }
 
+// stratified returns n values distributed according to the weights, in
+// random order. Unlike n independent picks, even a handful of records gets
+// the realistic mix (eight accounts are mostly ACTIVE, with one or two
+// others), while the result still depends only on the seed.
+func (g *generator) stratified(ws []weighted, n int) []string {
+	total := 0
+	for _, w := range ws {
+		total += w.weight
+	}
+	out := make([]string, n)
+	for i := range out {
+		// One point in each of n equal slices of the cumulative weights.
+		x := (float64(i) + g.rng.Float64()) / float64(n) * float64(total)
+		acc := 0.0
+		out[i] = ws[len(ws)-1].value
+		for _, w := range ws {
+			acc += float64(w.weight)
+			if x < acc {
+				out[i] = w.value
+				break
+			}
+		}
+	}
+	g.rng.Shuffle(n, func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
 // between returns a uniform integer in [lo, hi].
 func (g *generator) between(lo, hi int64) int64 {
 	if hi <= lo {
@@ -115,6 +142,7 @@ func (g *generator) accounts(n, foreign int) (own, other []Account) {
 	combos := len(brandWords) * len(industryWords)
 	order := g.rng.Perm(combos)
 	ids := map[string]bool{}
+	statuses := append(g.stratified(accountStatuses, n), g.stratified(accountStatuses, foreign)...)
 	all := make([]Account, total)
 	for i := range all {
 		c := order[i%combos]
@@ -131,22 +159,24 @@ func (g *generator) accounts(n, foreign int) (own, other []Account) {
 			id = g.objectID(g.o.Now.AddDate(0, 0, -int(g.between(60, 6*365))))
 		}
 		ids[id] = true
-		all[i] = Account{ID: id, Name: sub, CompanyName: company, Status: g.pick(accountStatuses)}
+		all[i] = Account{ID: id, Name: sub, CompanyName: company, Status: statuses[i]}
 	}
 	return all[:n], all[n:]
 }
 
-// productCounts splits the price book into fixed and usage products. The
-// usage share is raised when UsagePerAccountMonth needs more distinct usage
-// products, and a minimum of fixed products is kept when subscriptions or
-// invoices need them.
+// productCounts splits the price book into fixed and usage products:
+// about a third usage. When UsagePerAccountMonth needs more distinct usage
+// products than that, usage products are added on top (the price book grows
+// beyond Options.Products) rather than taken from the subscription material.
+// A minimum of fixed products is kept when subscriptions or invoices need
+// them.
 func (g *generator) productCounts() (fixed, usage int) {
-	usage = max(g.o.UsagePerAccountMonth, (g.o.Products*35+50)/100)
-	fixed = g.o.Products - usage
+	natural := (g.o.Products*35 + 50) / 100
+	fixed = g.o.Products - natural
 	if g.o.SubscriptionsPerAccount > 0 || g.o.InvoicesPerAccount > 0 {
 		fixed = max(fixed, 4)
 	}
-	return max(fixed, 0), usage
+	return fixed, max(natural, g.o.UsagePerAccountMonth)
 }
 
 // products builds the price book: product codes like TD-LIC-APP-RC-101910,

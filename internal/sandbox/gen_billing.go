@@ -16,8 +16,9 @@ func (g *generator) subscriptions(accounts []Account) []Subscription {
 	contractNo := g.between(10000, 30000)
 	var out []Subscription
 	nearForced := 0
+	currencies := g.stratified(accountCurrencies, len(accounts))
 	for ai, acct := range accounts {
-		cur := g.pick(accountCurrencies)
+		cur := currencies[ai]
 		g.currency[acct.ID] = cur
 		if perAccount == 0 || len(g.fixed) == 0 {
 			continue

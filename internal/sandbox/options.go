@@ -40,9 +40,11 @@ type Options struct {
 	// ForeignAccounts is the number of accounts that exist but belong to
 	// another organization; filtering by them yields 403. Default 2.
 	ForeignAccounts int
-	// Products is the price-book size. Default 40. It is raised when
-	// UsagePerAccountMonth needs more distinct usage products than the
-	// price book would otherwise hold.
+	// Products is the price-book size. Default 40. About a third are usage
+	// products; when UsagePerAccountMonth needs more distinct usage
+	// products than that, more are added and the price book grows beyond
+	// Products. At least 4 non-usage products exist when subscriptions or
+	// invoices are generated.
 	Products int
 	// SubscriptionsPerAccount is the number of contract lines per account.
 	// Default 12.
