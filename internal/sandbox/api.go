@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -52,6 +51,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) (int, bool) {
 		}
 	}
 
+	// A truncation is drawn here but applied when the body is written; if
+	// the request then fails validation, the error is sent intact and no
+	// fault is counted (only 200 responses are truncated).
 	fault := s.faults.draw()
 	switch fault {
 	case fault503:
@@ -131,5 +133,3 @@ func countOf(items any) int {
 	}
 	return 0
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

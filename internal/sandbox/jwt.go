@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -19,13 +20,8 @@ const (
 
 // verifyAssertion checks a private_key_jwt client assertion and returns
 // why it is rejected, or "" when it is acceptable.
-func (s *Server) verifyAssertion(r *http.Request, form map[string][]string) string {
-	get := func(k string) string {
-		if v := form[k]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
+func (s *Server) verifyAssertion(r *http.Request, form url.Values) string {
+	get := form.Get
 	if s.opts.JWTPublicKey == nil {
 		return "private_key_jwt client authentication is not enabled for this client"
 	}

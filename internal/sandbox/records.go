@@ -3,7 +3,7 @@ package sandbox
 // Account is one Talkdesk instance, as served by GET /express/accounts.
 type Account struct {
 	ID          string `json:"id"`
-	Name        string `json:"name"`
+	Name        string `json:"name"` // the instance's sub-domain, e.g. "acmeretail"
 	CompanyName string `json:"company_name"`
 	Status      string `json:"status"`
 }
@@ -29,12 +29,12 @@ type Subscription struct {
 	Currency         string   `json:"currency"`
 	BillingPeriod    string   `json:"billing_period"`
 	Status           string   `json:"status"`
-	Term             string   `json:"term"`
-	StartDate        string   `json:"start_date"`
+	Term             string   `json:"term"`       // months, as a string, e.g. "12"
+	StartDate        string   `json:"start_date"` // e.g. "2023-08-31T00:00:00.000Z"
 	EndDate          string   `json:"end_date"`
 	Edition          string   `json:"edition"`
 	AutoRenewal      *bool    `json:"auto_renewal"`
-	RenewalUplift    *float64 `json:"renewal_uplift"`
+	RenewalUplift    *float64 `json:"renewal_uplift"` // percent
 	ProductID        string   `json:"product_id"`
 	Quantity         float64  `json:"quantity"`
 	UnitPrice        float64  `json:"unit_price"`
@@ -49,15 +49,15 @@ type Subscription struct {
 type InvoiceLine struct {
 	ID                 string  `json:"id"`
 	AccountID          string  `json:"account_id"`
-	Number             string  `json:"number"`
+	Number             string  `json:"number"` // e.g. "INV13098292", shared by the invoice's lines
 	Date               string  `json:"date"`
 	Currency           string  `json:"currency"`
-	TotalInvoiceAmount float64 `json:"total_invoice_amount"`
+	TotalInvoiceAmount float64 `json:"total_invoice_amount"` // sum of the invoice's line amounts
 	ProductID          string  `json:"product_id"`
-	Description        string  `json:"description"`
+	Description        string  `json:"description"` // service period "MM/DD/YYYY - MM/DD/YYYY"
 	Quantity           float64 `json:"quantity"`
 	Rate               float64 `json:"rate"`
-	Amount             float64 `json:"amount"`
+	Amount             float64 `json:"amount"` // Quantity * Rate, exactly
 }
 
 // UsageRecord is one monthly usage aggregate for an account and product, as
@@ -67,18 +67,18 @@ type UsageRecord struct {
 	ID            string  `json:"id"`
 	AccountID     string  `json:"account_id"`
 	ProductID     string  `json:"product_id"`
-	AggrProductID string  `json:"aggr_product_id"`
-	Month         string  `json:"month"`
+	AggrProductID string  `json:"aggr_product_id"` // the usage group's aggregate product
+	Month         string  `json:"month"`           // "YYYY-MM"
 	Type          string  `json:"type"`
 	Description   string  `json:"description"`
 	Currency      string  `json:"currency"`
 	Direction     *string `json:"direction"`
 	Resolution    *string `json:"resolution"`
 	Unit          string  `json:"unit"`
-	Price         float64 `json:"price"`
+	Price         float64 `json:"price"` // per unit, up to 4 decimals
 	WalletName    *string `json:"wallet_name"`
 	NumberOfUnits float64 `json:"number_of_units"`
-	TotalAmount   float64 `json:"total_amount"`
+	TotalAmount   float64 `json:"total_amount"` // Price * NumberOfUnits rounded half up to cents
 }
 
 // Dataset is everything the sandbox serves. The server keeps each collection

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -80,7 +81,7 @@ func dialableAddr(a net.Addr) string {
 	if !ok || tcp.IP == nil || tcp.IP.IsUnspecified() {
 		host := "127.0.0.1"
 		if ok {
-			return net.JoinHostPort(host, itoa(tcp.Port))
+			return net.JoinHostPort(host, strconv.Itoa(tcp.Port))
 		}
 		return a.String()
 	}
