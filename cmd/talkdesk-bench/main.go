@@ -1,0 +1,97 @@
+// Command talkdesk-bench measures how close the provider reads to the
+// API's rate limit, and in how much memory, against the local sandbox.
+// It prints one table (make bench):
+//
+//	go run ./cmd/talkdesk-bench [-only substring] [-quick]
+//
+// Client rows call the billing client directly; "terraform" rows run the
+// real Terraform CLI with the provider binary through a dev override and
+// measure the provider process's peak resident memory.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// result is one row of the table.
+type result struct {
+	name      string
+	rows      int
+	pages     int
+	requests  int
+	throttled int
+	wall      time.Duration
+	// span is first to last API request at the server: the achieved rate
+	// is measured over it, so CLI start-up does not count against it.
+	span      time.Duration
+	limit     float64
+	peakRSS   int64 // bytes; 0 when not measured
+	tokenReqs int
+	exact     bool
+	note      string
+}
+
+func main() {
+	if wrapped() {
+		return
+	}
+	only := flag.String("only", "", "run only scenarios whose name contains this")
+	quick := flag.Bool("quick", false, "smaller data sets (smoke test of the harness)")
+	flag.Parse()
+
+	var results []result
+	for _, sc := range scenarios(*quick) {
+		if *only != "" && !strings.Contains(sc.name, *only) {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "running %s ...\n", sc.name)
+		r, err := sc.run()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", sc.name, err)
+			r = result{name: sc.name, note: "ERROR: " + err.Error()}
+		}
+		r.name = sc.name
+		results = append(results, r)
+	}
+	printTable(results)
+	for _, r := range results {
+		if strings.HasPrefix(r.note, "ERROR") || (r.rows > 0 && !r.exact) {
+			os.Exit(1)
+		}
+	}
+}
+
+func printTable(results []result) {
+	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "scenario\trows\tpages\trequests\t429s\t429%\twall\treq/s\tratio\trows/s\tpeak RSS\ttokens\texact\tnote\t")
+	for _, r := range results {
+		rate := 0.0
+		if r.span > 0 && r.requests > 1 {
+			rate = float64(r.requests-1) / r.span.Seconds()
+		}
+		ratio := 0.0
+		if r.limit > 0 {
+			ratio = rate / r.limit
+		}
+		rowsPerSec := 0.0
+		if r.wall > 0 {
+			rowsPerSec = float64(r.rows) / r.wall.Seconds()
+		}
+		pct := 0.0
+		if r.requests > 0 {
+			pct = 100 * float64(r.throttled) / float64(r.requests)
+		}
+		rss := "-"
+		if r.peakRSS > 0 {
+			rss = fmt.Sprintf("%.0f MiB", float64(r.peakRSS)/(1<<20))
+		}
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%.1f\t%.1fs\t%.1f\t%.2f\t%.0f\t%s\t%d\t%v\t%s\t\n",
+			r.name, r.rows, r.pages, r.requests, r.throttled, pct, r.wall.Seconds(), rate, ratio, rowsPerSec, rss, r.tokenReqs, r.exact, r.note)
+	}
+	w.Flush()
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/talkdesk/terraform-provider-talkdesk/internal/sandbox"
+)
+
+const fiveDataSources = `
+data "talkdesk_accounts" "all" {}
+data "talkdesk_products" "all" {}
+data "talkdesk_subscriptions" "all" {}
+data "talkdesk_invoices" "all" {}
+data "talkdesk_usage" "all" {}
+output "rows" {
+  value = join(" ", [length(data.talkdesk_accounts.all.accounts), length(data.talkdesk_products.all.products),
+    length(data.talkdesk_subscriptions.all.subscriptions), sum([for i in data.talkdesk_invoices.all.invoices : length(i.lines)]),
+    length(data.talkdesk_usage.all.usage)])
+}
+`
+
+const allUsage = `
+data "talkdesk_usage" "all" {}
+output "rows" { value = tostring(length(data.talkdesk_usage.all.usage)) }
+`
+
+func countFive(d sandbox.Dataset) string {
+	return fmt.Sprintf("%d %d %d %d %d", len(d.Accounts), len(d.Products), len(d.Subscriptions), len(d.Invoices), len(d.Usage))
+}
+
+func countUsage(d sandbox.Dataset) string { return strconv.Itoa(len(d.Usage)) }
+
+// terraformRun plans config with the real Terraform CLI and the provider
+// binary, and checks the row counts against the sandbox's data.
+func terraformRun(opts sandbox.Options, config string, want func(sandbox.Dataset) string) (result, error) {
+	opts.RetryAfter = "1"
+	srv, err := sandbox.Start(opts)
+	if err != nil {
+		return result{}, err
+	}
+	defer srv.Close()
+	dir, err := os.MkdirTemp("", "talkdesk-bench")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(dir)
+	pluginDir, err := providerWithWrapper(dir)
+	if err != nil {
+		return result{}, err
+	}
+	cliConfig := filepath.Join(dir, "terraformrc")
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"talkdesk/talkdesk\" = %q\n  }\n  direct {}\n}\n", pluginDir)
+	if err := os.WriteFile(cliConfig, []byte(rc), 0o600); err != nil {
+		return result{}, err
+	}
+	work := filepath.Join(dir, "config")
+	_ = os.Mkdir(work, 0o755)
+	tf := "terraform {\n  required_providers {\n    talkdesk = { source = \"talkdesk/talkdesk\" }\n  }\n}\n" + config
+	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(tf), 0o600); err != nil {
+		return result{}, err
+	}
+	rssFile := filepath.Join(dir, "rss")
+	cmd := exec.Command(terraformPath(), "-chdir="+work, "apply", "-auto-approve", "-input=false", "-lock=false", "-no-color", "-state="+filepath.Join(dir, "state"))
+	cmd.Env = append(os.Environ(),
+		"TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1",
+		"TALKDESK_API_BASE_URL="+srv.URL, "TALKDESK_TOKEN_URL="+srv.TokenURL,
+		"TALKDESK_CLIENT_ID="+sandbox.DefaultClientID, "TALKDESK_CLIENT_SECRET="+sandbox.DefaultClientSecret,
+		envRSSFile+"="+rssFile)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err = cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return result{}, fmt.Errorf("terraform apply: %v\n%s", err, tail(out.String(), 2000))
+	}
+	got, err := exec.Command(terraformPath(), "-chdir="+work, "output", "-raw", "-state="+filepath.Join(dir, "state"), "rows").Output()
+	if err != nil {
+		return result{}, fmt.Errorf("terraform output: %v", err)
+	}
+	r := fromServer(srv, wall)
+	r.limit = providerRate
+	w := want(srv.Data())
+	r.exact = strings.TrimSpace(string(got)) == w
+	for _, f := range strings.Fields(w) {
+		n, _ := strconv.Atoi(f)
+		r.rows += n
+	}
+	if !r.exact {
+		r.note = fmt.Sprintf("got %q want %q", got, w)
+	}
+	if b, err := os.ReadFile(rssFile); err == nil {
+		r.peakRSS, _ = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	}
+	return r, nil
+}
+
+func terraformPath() string {
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
+	}
+	if p, err := exec.LookPath("terraform"); err == nil {
+		return p
+	}
+	return "terraform"
+}
+
+// providerWithWrapper builds the provider and installs this program,
+// under the provider's name, as a wrapper that records its peak RSS.
+func providerWithWrapper(dir string) (string, error) {
+	real := filepath.Join(dir, "real", "terraform-provider-talkdesk")
+	build := exec.Command("go", "build", "-o", real, ".")
+	build.Dir = moduleRoot()
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the provider: %v\n%s", err, out)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	pluginDir := filepath.Join(dir, "plugins")
+	if err := os.MkdirAll(pluginDir, 0o755); err != nil {
+		return "", err
+	}
+	wrapper := filepath.Join(pluginDir, "terraform-provider-talkdesk")
+	script := fmt.Sprintf("#!/bin/sh\nexec env %s=%q %q \"$@\"\n", envWrapReal, real, self)
+	return pluginDir, os.WriteFile(wrapper, []byte(script), 0o755)
+}
+
+func moduleRoot() string {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "."
+	}
+	return filepath.Dir(strings.TrimSpace(string(out)))
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
