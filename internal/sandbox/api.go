@@ -7,18 +7,36 @@ import (
 	"time"
 )
 
+// apiCall records one API request exactly once: normally when the handler
+// returns (before net/http finishes the response, so a client never sees a
+// response that Stats does not count yet), or earlier for faults that close
+// the connection themselves.
+type apiCall struct {
+	s       *Server
+	r       *http.Request
+	arrival time.Time
+	done    bool
+}
+
+func (c *apiCall) record(status int, fault bool) {
+	if !c.done {
+		c.done = true
+		c.s.rec.api(c.arrival, c.r, status, fault)
+	}
+}
+
 // handleAPI serves one /express request and records it.
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
-	arrival := time.Now()
-	status, fault := s.serveAPI(w, r)
-	s.rec.api(arrival, r, status, fault)
+	call := &apiCall{s: s, r: r, arrival: time.Now()}
+	status, fault := s.serveAPI(w, r, call)
+	call.record(status, fault)
 }
 
 // serveAPI applies, in order: routing, authentication and scope, the rate
 // limit, latency, faults, parameter validation (including the 403 account
 // check), the OnAPIRequest hook, and finally serves the page. It returns
 // the status sent and whether a fault was injected.
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) (int, bool) {
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, call *apiCall) (int, bool) {
 	ep := endpoints[r.URL.Path]
 	if ep == nil {
 		return writeAPIError(w, http.StatusNotFound, apiError{Code: codeNotFound, Message: "Not Found", Description: "no such endpoint: " + r.URL.Path}), false
@@ -61,7 +79,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) (int, bool) {
 	case fault500:
 		return writeAPIError(w, http.StatusInternalServerError, apiError{Code: codeInternal, Message: "Internal Server Error", Description: "injected fault"}), true
 	case faultReset:
-		if resetConnection(w) {
+		if resetConnection(w, func() { call.record(StatusConnectionReset, true) }) {
 			return StatusConnectionReset, true
 		}
 		return writeAPIError(w, http.StatusInternalServerError, apiError{Code: codeInternal, Message: "Internal Server Error", Description: "injected fault (connection reset unavailable)"}), true
@@ -91,7 +109,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) (int, bool) {
 	if fault == faultTruncate {
 		var buf bytes.Buffer
 		_ = json.NewEncoder(&buf).Encode(body)
-		if truncateResponse(w, buf.Bytes()) {
+		if truncateResponse(w, buf.Bytes(), func() { call.record(http.StatusOK, true) }) {
 			return http.StatusOK, true
 		}
 		return writeAPIError(w, http.StatusInternalServerError, apiError{Code: codeInternal, Message: "Internal Server Error", Description: "injected fault (truncation unavailable)"}), true

@@ -75,8 +75,11 @@ func hijack(w http.ResponseWriter) (net.Conn, *bufio.ReadWriter, bool) {
 }
 
 // resetConnection aborts the connection with a TCP RST (SO_LINGER 0), so
-// the client sees ECONNRESET (or EOF) instead of a response.
-func resetConnection(w http.ResponseWriter) bool {
+// the client sees ECONNRESET (or EOF) instead of a response. beforeClose
+// runs just before the connection is closed: the client can observe the
+// failure as soon as it is, so anything it may check afterwards (Stats) must
+// be recorded first.
+func resetConnection(w http.ResponseWriter, beforeClose func()) bool {
 	conn, _, ok := hijack(w)
 	if !ok {
 		return false
@@ -84,6 +87,7 @@ func resetConnection(w http.ResponseWriter) bool {
 	if tc, isTCP := conn.(*net.TCPConn); isTCP {
 		_ = tc.SetLinger(0)
 	}
+	beforeClose()
 	_ = conn.Close()
 	return true
 }
@@ -91,15 +95,17 @@ func resetConnection(w http.ResponseWriter) bool {
 // truncateResponse sends a 200 whose headers announce the full body but
 // whose connection closes after about half of it. The cut is before the
 // closing brace of the JSON object, so no prefix is a valid document, and
-// the Content-Length lets a client detect the short read.
-func truncateResponse(w http.ResponseWriter, body []byte) bool {
+// the Content-Length lets a client detect the short read. beforeClose is as
+// for resetConnection.
+func truncateResponse(w http.ResponseWriter, body []byte, beforeClose func()) bool {
 	conn, buf, ok := hijack(w)
 	if !ok {
 		return false
 	}
-	defer conn.Close()
 	fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", len(body))
 	_, _ = buf.Write(body[:len(body)/2])
 	_ = buf.Flush()
+	beforeClose()
+	_ = conn.Close()
 	return true
 }
