@@ -85,7 +85,7 @@ func TestTokenScopes(t *testing.T) {
 }
 
 func TestAPIUnauthorized(t *testing.T) {
-	s, ts := newTestServer(t, Options{TokenLifetime: 50 * time.Millisecond})
+	s, ts := newTestServer(t, Options{TokenLifetime: 250 * time.Millisecond})
 	check := func(name, tok string) {
 		t.Helper()
 		st, h, body := get(t, ts.URL+"/express/accounts", tok)
@@ -104,7 +104,7 @@ func TestAPIUnauthorized(t *testing.T) {
 	if st, _, _ := get(t, ts.URL+"/express/accounts", tok); st != http.StatusOK {
 		t.Fatalf("fresh token: %d", st)
 	}
-	time.Sleep(80 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	check("expired", tok)
 
 	tok = token(t, ts.URL, "")
