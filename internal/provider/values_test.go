@@ -192,3 +192,11 @@ func drainRateLimit(t testing.TB, srv *sandbox.Server) {
 	}
 	t.Fatal("the sandbox never answered 429")
 }
+
+// regexp403 matches the diagnostic of a 403 on an account filter that
+// names exactly the foreign ids, in the given order, as the ids refused.
+func regexp403(foreign ...string) *regexp.Regexp {
+	return regexp.MustCompile(`Accounts not under the organization(?s:.*)` +
+		errorText("not under the organization that owns the credentials:").String() +
+		`\s+` + regexp.QuoteMeta(strings.Join(foreign, ", ")) + `\.`)
+}
