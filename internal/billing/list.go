@@ -166,12 +166,16 @@ func readOnce[T record](ctx context.Context, c *Client, ep endpoint, filter stri
 		return nil, "", err
 	}
 	var pages [][]T
-	if n, perPage, ok := first.plan(); ok && n > 1 {
-		pages, changed, err = fetchPagesConcurrently(ctx, c, ep, filter, first, n, perPage)
-	} else if ok {
-		pages = [][]T{first.Embedded.items}
+	if n, perPage, ok := first.plan(); ok {
+		pages, changed, err = fetchPagesConcurrently(ctx, c, ep, filter, first, max(n, 1), countedPage(first, n, perPage))
+	} else if n, ok := lastPageNumber(c, ep, filter, first); ok {
+		pages, changed, err = fetchPagesConcurrently(ctx, c, ep, filter, first, n, linkedPage(first, n))
+	} else if c.isPageLink(first.Links.Next.href(), ep, filter, 2) {
+		pages, changed, err = fetchPagesSpeculatively(ctx, c, ep, filter, first)
+		pages = append([][]T{first.Embedded.items}, pages...)
 	} else {
-		pages, changed, err = followNextLinks(ctx, c, ep, first)
+		pages, changed, err = followNextLinks(ctx, c, ep, first, first)
+		pages = append([][]T{first.Embedded.items}, pages...)
 	}
 	if err != nil || changed != "" {
 		return nil, changed, err
@@ -198,12 +202,79 @@ func readOnce[T record](ctx context.Context, c *Client, ep endpoint, filter stri
 	return items, "", nil
 }
 
+// pageCheck says how page num contradicts what the first page announced,
+// or "" when it fits.
+type pageCheck[T record] func(num int, p *page[T]) string
+
+// countedPage checks pages against the first page's total and page count.
+func countedPage[T record](first *page[T], n, perPage int) pageCheck[T] {
+	total := *first.Total
+	return func(num int, p *page[T]) string {
+		want := min(perPage, total-(num-1)*perPage)
+		switch {
+		case p.Total != nil && *p.Total != total:
+			return fmt.Sprintf("page %d announced %d records, page 1 announced %d", num, *p.Total, total)
+		case p.TotalPages != nil && *p.TotalPages != n:
+			return fmt.Sprintf("page %d announced %d pages, page 1 announced %d", num, *p.TotalPages, n)
+		case len(p.Embedded.items) != want:
+			return fmt.Sprintf("page %d held %d records, %d expected", num, len(p.Embedded.items), want)
+		}
+		return ""
+	}
+}
+
+// linkedPage checks pages of a collection without counters whose page
+// count came from the last link: every page but the last is as full as
+// the first, and the next links chain exactly up to the last page.
+func linkedPage[T record](first *page[T], n int) pageCheck[T] {
+	size := len(first.Embedded.items)
+	return func(num int, p *page[T]) string {
+		got := len(p.Embedded.items)
+		hasNext := p.Links.Next.href() != ""
+		switch {
+		case num < n && got != size:
+			return fmt.Sprintf("page %d held %d records, page 1 held %d", num, got, size)
+		case num == n && (got == 0 || got > size):
+			return fmt.Sprintf("the last page (%d) held %d records", num, got)
+		case num < n && !hasNext, num == n && hasNext:
+			return fmt.Sprintf("page %d's next link disagrees with the last link (page %d)", num, n)
+		case p.Links.Last.href() != first.Links.Last.href():
+			return fmt.Sprintf("page %d's last link moved", num)
+		}
+		return ""
+	}
+}
+
+// lastPageNumber reads the page count from the first page's last link when
+// it follows this client's page-number pattern.
+func lastPageNumber[T record](c *Client, ep endpoint, filter string, first *page[T]) (int, bool) {
+	href := first.Links.Last.href()
+	if href == "" || len(first.Embedded.items) == 0 {
+		return 0, false
+	}
+	abs, err := c.resolveLink(href)
+	if err != nil {
+		return 0, false
+	}
+	u, err := url.Parse(abs)
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(u.Query().Get("page"))
+	if err != nil || n < 1 || !c.isPageLink(href, ep, filter, n) {
+		return 0, false
+	}
+	if (n == 1) != (first.Links.Next.href() == "") {
+		return 0, false
+	}
+	return n, true
+}
+
 // fetchPagesConcurrently fetches pages 2..n under the limiter and checks
-// each against the first page's counters.
-func fetchPagesConcurrently[T record](ctx context.Context, c *Client, ep endpoint, filter string, first *page[T], n, perPage int) ([][]T, string, error) {
+// each against what the first page announced.
+func fetchPagesConcurrently[T record](ctx context.Context, c *Client, ep endpoint, filter string, first *page[T], n int, check pageCheck[T]) ([][]T, string, error) {
 	pages := make([][]T, n)
 	pages[0] = first.Embedded.items
-	total := *first.Total
 	var mu sync.Mutex
 	changed := ""
 	err := forEach(ctx, n-1, c.pageWorkers, func(ctx context.Context, i int) error {
@@ -212,17 +283,7 @@ func fetchPagesConcurrently[T record](ctx context.Context, c *Client, ep endpoin
 		if err != nil {
 			return err
 		}
-		want := min(perPage, total-(num-1)*perPage)
-		var why string
-		switch {
-		case p.Total != nil && *p.Total != total:
-			why = fmt.Sprintf("page %d announced %d records, page 1 announced %d", num, *p.Total, total)
-		case p.TotalPages != nil && *p.TotalPages != n:
-			why = fmt.Sprintf("page %d announced %d pages, page 1 announced %d", num, *p.TotalPages, n)
-		case len(p.Embedded.items) != want:
-			why = fmt.Sprintf("page %d held %d records, %d expected", num, len(p.Embedded.items), want)
-		}
-		if why != "" {
+		if why := check(num, p); why != "" {
 			mu.Lock()
 			changed = why
 			mu.Unlock()
@@ -239,12 +300,11 @@ func fetchPagesConcurrently[T record](ctx context.Context, c *Client, ep endpoin
 
 var errCollectionChanged = errors.New("collection changed")
 
-// followNextLinks reads a collection whose page count is unknown by
-// following _links.next from the first page.
-func followNextLinks[T record](ctx context.Context, c *Client, ep endpoint, first *page[T]) ([][]T, string, error) {
-	pages := [][]T{first.Embedded.items}
+// followNextLinks reads the pages after from by following _links.next.
+func followNextLinks[T record](ctx context.Context, c *Client, ep endpoint, first, from *page[T]) ([][]T, string, error) {
+	var pages [][]T
 	seen := map[string]bool{}
-	p := first
+	p := from
 	for p.Links.Next != nil && p.Links.Next.Href != "" {
 		next, err := c.resolveLink(p.Links.Next.Href)
 		if err != nil {
@@ -258,13 +318,89 @@ func followNextLinks[T record](ctx context.Context, c *Client, ep endpoint, firs
 		if err != nil {
 			return nil, "", err
 		}
-		if first.Total != nil && np.Total != nil && *np.Total != *first.Total {
-			return nil, fmt.Sprintf("a later page announced %d records, page 1 announced %d", *np.Total, *first.Total), nil
+		if why := disagrees(first, np); why != "" {
+			return nil, why, nil
 		}
 		pages = append(pages, np.Embedded.items)
 		p = np
 	}
 	return pages, "", nil
+}
+
+// disagrees says how a later page contradicts the first one, if it does.
+func disagrees[T record](first, p *page[T]) string {
+	if first.Total != nil && p.Total != nil && *p.Total != *first.Total {
+		return fmt.Sprintf("a later page announced %d records, page 1 announced %d", *p.Total, *first.Total)
+	}
+	return ""
+}
+
+// fetchPagesSpeculatively reads a collection whose page count is unknown
+// but whose next links follow the page-number pattern: it requests
+// windows of upcoming pages concurrently (doubling the window, like TCP
+// slow start, so short collections waste little) and keeps pages only
+// while each page's next link names the following one. Pages fetched
+// past the last one are discarded, errors included.
+func fetchPagesSpeculatively[T record](ctx context.Context, c *Client, ep endpoint, filter string, first *page[T]) ([][]T, string, error) {
+	var pages [][]T
+	type fetched struct {
+		p   *page[T]
+		err error
+	}
+	num, window := 2, 2
+	for {
+		got := make([]fetched, window)
+		_ = forEach(ctx, window, c.pageWorkers, func(ctx context.Context, i int) error {
+			got[i].p, got[i].err = fetchPage[T](ctx, c, ep, c.pageURL(ep, filter, num+i))
+			return nil // a page past the end may fail; only needed pages' errors count
+		})
+		if err := ctx.Err(); err != nil {
+			return nil, "", contextErr(ctx, err)
+		}
+		for i, f := range got {
+			if f.err != nil {
+				return nil, "", f.err // the previous page's next link says this page exists
+			}
+			if why := disagrees(first, f.p); why != "" {
+				return nil, why, nil
+			}
+			pages = append(pages, f.p.Embedded.items)
+			next := f.p.Links.Next
+			if next == nil || next.Href == "" {
+				return pages, "", nil
+			}
+			if !c.isPageLink(next.Href, ep, filter, num+i+1) {
+				rest, changed, err := followNextLinks(ctx, c, ep, first, f.p)
+				return append(pages, rest...), changed, err
+			}
+		}
+		num += window
+		window = min(window*2, 2*c.pageWorkers)
+	}
+}
+
+// isPageLink reports whether href is exactly the URL this client builds
+// for page num, so the page can be requested before the link is seen.
+func (c *Client) isPageLink(href string, ep endpoint, filter string, num int) bool {
+	abs, err := c.resolveLink(href)
+	if err != nil {
+		return false
+	}
+	got, err1 := url.Parse(abs)
+	want, err2 := url.Parse(c.pageURL(ep, filter, num))
+	if err1 != nil || err2 != nil || got.Path != want.Path {
+		return false
+	}
+	gq, wq := got.Query(), want.Query()
+	if len(gq) != len(wq) {
+		return false
+	}
+	for k, v := range wq {
+		if !slices.Equal(gq[k], v) {
+			return false
+		}
+	}
+	return true
 }
 
 // resolveLink turns an href into an absolute URL on the API host. A link

@@ -19,10 +19,22 @@ type page[T record] struct {
 	TotalPages *int        `json:"total_pages"`
 	Embedded   embedded[T] `json:"_embedded"`
 	Links      struct {
-		Next *struct {
-			Href string `json:"href"`
-		} `json:"next"`
+		Next *link `json:"next"`
+		Last *link `json:"last"`
 	} `json:"_links"`
+}
+
+// link is a HAL link.
+type link struct {
+	Href string `json:"href"`
+}
+
+// href is the link's target, or "" when absent.
+func (l *link) href() string {
+	if l == nil {
+		return ""
+	}
+	return l.Href
 }
 
 // embedded decodes the collection key of _embedded and skips any other.

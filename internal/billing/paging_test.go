@@ -11,6 +11,7 @@ import (
 )
 
 // checkExact fails unless got equals want element by element (order kept).
+// It may be called from any goroutine.
 func checkExact[T record](t *testing.T, got, want []T) {
 	t.Helper()
 	if len(got) != len(want) {
@@ -26,7 +27,8 @@ func checkExact[T record](t *testing.T, got, want []T) {
 	}
 	for i := range min(len(got), len(want)) {
 		if !reflect.DeepEqual(got[i], want[i]) {
-			t.Fatalf("record %d:\n got %+v\nwant %+v", i, got[i], want[i])
+			t.Errorf("record %d:\n got %+v\nwant %+v", i, got[i], want[i])
+			return
 		}
 	}
 }
@@ -113,33 +115,55 @@ func TestEmptyCollection(t *testing.T) {
 	}
 }
 
-// TestConcurrentPagingMatchesLinkFollowing reads the same data once with
-// counters (pages fetched concurrently) and once without (following next).
+// TestConcurrentPagingMatchesLinkFollowing reads the same data with page
+// counters, without counters but with a last link, without either (the
+// client requests pages speculatively), and with opaque next links (the
+// client must follow them one by one): every read is exactly the data.
 func TestConcurrentPagingMatchesLinkFollowing(t *testing.T) {
 	data := genAccounts(997)
-	read := func(counters bool) ([]Account, int) {
-		f := newFakeAPI(t)
-		f.pageSize = 50 // 20 pages, whatever per_page the client asks for
-		f.latency = 2 * time.Millisecond
-		f.noCounters[endpointAccounts.path] = !counters
-		setRecords(f, endpointAccounts.path, data)
-		got, err := f.client(nil).Accounts(context.Background())
-		if err != nil {
-			t.Fatalf("counters=%v: %v", counters, err)
-		}
-		checkPageRequests(t, f, 20)
-		return got, f.max
+	const pages = 20
+	modes := []struct {
+		name                         string
+		counters, noLast, opaque     bool
+		wantConcurrent, wantExactReq bool
+	}{
+		{name: "counters", counters: true, wantConcurrent: true, wantExactReq: true},
+		{name: "last link", wantConcurrent: true, wantExactReq: true},
+		{name: "speculative", noLast: true, wantConcurrent: true},
+		{name: "opaque next links", noLast: true, opaque: true, wantExactReq: true},
 	}
-	concurrent, maxInflight := read(true)
-	sequential, seqInflight := read(false)
-	if maxInflight < 2 {
-		t.Errorf("with counters at most %d request was in flight; want pages fetched concurrently", maxInflight)
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			f := newFakeAPI(t)
+			f.pageSize = 50 // 20 pages, whatever per_page the client asks for
+			f.latency = 2 * time.Millisecond
+			f.noCounters[endpointAccounts.path] = !m.counters
+			f.noLast, f.opaqueLinks = m.noLast, m.opaque
+			setRecords(f, endpointAccounts.path, data)
+			c := f.client(nil)
+			got, err := c.Accounts(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkExact(t, got, data)
+			if m.wantExactReq {
+				checkPageRequests(t, f, pages)
+			} else {
+				f.mu.Lock()
+				// Speculation may overshoot the end by at most one window.
+				if n := f.apiRequests; n < pages || n > pages+2*c.pageWorkers {
+					t.Errorf("speculative read sent %d requests for %d pages", n, pages)
+				}
+				f.mu.Unlock()
+			}
+			if m.wantConcurrent && f.max < 2 {
+				t.Errorf("at most %d request was in flight; want pages fetched concurrently", f.max)
+			}
+			if !m.wantConcurrent && f.max != 1 {
+				t.Errorf("following opaque next links had %d requests in flight, want 1", f.max)
+			}
+		})
 	}
-	if seqInflight != 1 {
-		t.Errorf("following next links had %d requests in flight, want 1", seqInflight)
-	}
-	checkExact(t, concurrent, sequential)
-	checkExact(t, concurrent, data)
 }
 
 // TestCollectionChangedDuringRead inserts a record before page 3 is

@@ -64,7 +64,13 @@ type fakeAPI struct {
 	noCounters map[string]bool
 	// showLink adds a `show` link (as the usage page documents).
 	showLink bool
-	latency  time.Duration
+	// noLast leaves out the `last` link, so a client without counters
+	// cannot know the page count up front.
+	noLast bool
+	// opaqueLinks adds a cursor parameter to next links, so they do not
+	// follow the client's page-number pattern.
+	opaqueLinks bool
+	latency     time.Duration
 	// hook runs first for every API request (n is 1-based); it may
 	// answer the request itself (returns true) or change data.
 	hook func(w http.ResponseWriter, r *http.Request, n int) bool
@@ -356,8 +362,10 @@ func (f *fakeAPI) servePageLocked(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		var kept []fakeRecord
+		fields := map[string]string{}
 		for _, rec := range recs {
-			if node.eval(map[string]string{FieldAccountID: rec.account, FieldMonth: rec.month}) {
+			fields[FieldAccountID], fields[FieldMonth] = rec.account, rec.month
+			if node.eval(fields) {
 				kept = append(kept, rec)
 			}
 		}
@@ -388,9 +396,16 @@ func (f *fakeAPI) servePageLocked(w http.ResponseWriter, r *http.Request) {
 		lq.Set("page", strconv.Itoa(p))
 		return map[string]string{"href": f.srv.URL + r.URL.Path + "?" + lq.Encode()}
 	}
-	links := map[string]any{"self": link(num), "first": link(1), "last": link(max(pages, 1))}
+	links := map[string]any{"self": link(num), "first": link(1)}
+	if !f.noLast {
+		links["last"] = link(max(pages, 1))
+	}
 	if num < pages {
-		links["next"] = link(num + 1)
+		next := link(num + 1)
+		if f.opaqueLinks {
+			next["href"] += "&cursor=c" + strconv.Itoa(num+1)
+		}
+		links["next"] = next
 	}
 	if num > 1 {
 		links["prev"] = link(num - 1)

@@ -1,0 +1,242 @@
+package billing
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestReauthenticatesOnce401 revokes the token before the first API
+// request: the client must fetch exactly one more token and succeed.
+func TestReauthenticatesOn401(t *testing.T) {
+	f := newFakeAPI(t)
+	data := genAccounts(3)
+	setRecords(f, endpointAccounts.path, data)
+	f.hook = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if n == 1 {
+			f.mu.Lock()
+			f.revokeTokensLocked()
+			f.mu.Unlock()
+		}
+		return false
+	}
+	c := f.client(nil)
+	got, err := c.Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, got, data)
+	api, tokens := f.stats()
+	if api != 2 || tokens != 2 {
+		t.Errorf("server saw %d API and %d token requests, want 2 and 2", api, tokens)
+	}
+	if h := f.authHeaders; len(h) != 2 || h[0] != "Bearer tok-1" || h[1] != "Bearer tok-2" {
+		t.Errorf("Authorization headers %q, want tok-1 then tok-2", h)
+	}
+	if st := c.Stats(); st.TokenRequests != 2 {
+		t.Errorf("Stats().TokenRequests = %d, want 2", st.TokenRequests)
+	}
+}
+
+// TestPersistent401 gives up after one renewal with an AuthError.
+func TestPersistent401(t *testing.T) {
+	f := newFakeAPI(t)
+	setRecords(f, endpointAccounts.path, genAccounts(3))
+	f.hook = failFirst(1<<30, status(http.StatusUnauthorized, ""))
+	_, err := f.client(nil).Accounts(context.Background())
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("got %v, want an AuthError with status 401", err)
+	}
+	if api, tokens := f.stats(); api != 2 || tokens != 2 {
+		t.Errorf("server saw %d API and %d token requests, want 2 and 2", api, tokens)
+	}
+	if strings.Contains(err.Error(), f.clientSecret) {
+		t.Errorf("error %q contains the client secret", err)
+	}
+}
+
+// TestStaticTokenRefused does not renew a configured access token.
+func TestStaticTokenRefused(t *testing.T) {
+	f := newFakeAPI(t)
+	setRecords(f, endpointAccounts.path, genAccounts(3))
+	c := f.client(func(c *Config) {
+		c.ClientID, c.ClientSecret, c.TokenURL, c.AccessToken = "", "", "", "not-a-token"
+	})
+	_, err := c.Accounts(context.Background())
+	var ae *AuthError
+	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "refused the configured access token") {
+		t.Fatalf("got %v, want an AuthError about the configured token", err)
+	}
+	if api, tokens := f.stats(); api != 1 || tokens != 0 {
+		t.Errorf("server saw %d API and %d token requests, want 1 and 0", api, tokens)
+	}
+	if strings.Contains(err.Error(), "not-a-token") {
+		t.Errorf("error %q contains the access token", err)
+	}
+}
+
+// TestOneTokenSharedByConcurrentReads reads 50 pages from several
+// goroutines at once: one token request in all.
+func TestOneTokenSharedByConcurrentReads(t *testing.T) {
+	f := newFakeAPI(t)
+	f.pageSize = 10
+	data := genProducts(100) // 10 pages per read
+	setRecords(f, endpointProducts.path, data)
+	c := f.client(nil)
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Go(func() {
+			got, err := c.Products(context.Background())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			checkExact(t, got, data)
+		})
+	}
+	wg.Wait()
+	if api, tokens := f.stats(); api != 50 || tokens != 1 {
+		t.Errorf("server saw %d API and %d token requests, want 50 and 1", api, tokens)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, h := range f.authHeaders {
+		if h != "Bearer tok-1" {
+			t.Fatalf("a request carried %q, want the one token", h)
+		}
+	}
+}
+
+// TestTokenEndpointFailure checks that a refused token request yields an
+// AuthError naming the client, the token URL and the server's reason,
+// never the secret.
+func TestTokenEndpointFailure(t *testing.T) {
+	for _, status := range []int{http.StatusBadRequest, http.StatusUnauthorized} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			f := newFakeAPI(t)
+			setRecords(f, endpointAccounts.path, genAccounts(3))
+			f.tokenHook = func(w http.ResponseWriter, r *http.Request, n int) bool {
+				writeJSON(w, status, map[string]string{"error": "invalid_client", "error_description": "Client authentication failed"})
+				return true
+			}
+			_, err := f.client(nil).Accounts(context.Background())
+			var ae *AuthError
+			if !errors.As(err, &ae) {
+				t.Fatalf("got %T %v, want an AuthError", err, err)
+			}
+			msg := err.Error()
+			for _, want := range []string{f.clientID, f.tokenURL(), "invalid_client", "Client authentication failed"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q does not mention %q", msg, want)
+				}
+			}
+			if strings.Contains(msg, f.clientSecret) {
+				t.Errorf("error %q contains the client secret", msg)
+			}
+			if ae.StatusCode != status || ae.ErrorCode != "invalid_client" {
+				t.Errorf("AuthError %+v, want status %d and code invalid_client", ae, status)
+			}
+			if api, tokens := f.stats(); api != 0 || tokens != 1 {
+				t.Errorf("server saw %d API and %d token requests, want 0 and 1 (a refusal is final)", api, tokens)
+			}
+		})
+	}
+	t.Run("wrong secret", func(t *testing.T) {
+		f := newFakeAPI(t)
+		const wrong = "wrong-secret-XYZ"
+		_, err := f.client(func(c *Config) { c.ClientSecret = wrong }).Accounts(context.Background())
+		var ae *AuthError
+		if !errors.As(err, &ae) || strings.Contains(err.Error(), wrong) {
+			t.Fatalf("got %v, want an AuthError without the secret", err)
+		}
+	})
+	t.Run("unavailable then ok", func(t *testing.T) {
+		f := newFakeAPI(t)
+		data := genAccounts(3)
+		setRecords(f, endpointAccounts.path, data)
+		f.tokenHook = func(w http.ResponseWriter, r *http.Request, n int) bool {
+			if n > 1 {
+				return false
+			}
+			w.Header().Set("Retry-After", "0.001")
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable"})
+			return true
+		}
+		got, err := f.client(nil).Accounts(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExact(t, got, data)
+	})
+	t.Run("unavailable", func(t *testing.T) {
+		f := newFakeAPI(t)
+		f.tokenHook = func(w http.ResponseWriter, r *http.Request, n int) bool {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = w.Write([]byte("<html>bad gateway</html>"))
+			return true
+		}
+		_, err := f.client(func(c *Config) { c.MaxRetries = 2 }).Accounts(context.Background())
+		var re *RetriesExhaustedError
+		var ae *AuthError
+		if !errors.As(err, &re) || re.Attempts != 3 || !errors.As(err, &ae) || ae.StatusCode != http.StatusBadGateway {
+			t.Fatalf("got %v, want RetriesExhaustedError after 3 attempts wrapping a 502 AuthError", err)
+		}
+		if msg := err.Error(); !strings.Contains(msg, f.clientID) || !strings.Contains(msg, "bad gateway") || strings.Contains(msg, f.clientSecret) {
+			t.Errorf("error %q: want client id and body excerpt, no secret", msg)
+		}
+	})
+}
+
+// TestPrivateKeyJWT authenticates with a signed client assertion; the
+// fake token endpoint verifies it (signature, kid, iss, sub, aud, jti,
+// lifetime). A 401 forces a second token request with a fresh jti.
+func TestPrivateKeyJWT(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFakeAPI(t)
+	f.jwtKey, f.jwtKeyID = &key.PublicKey, "key-2024-1"
+	data := genAccounts(3)
+	setRecords(f, endpointAccounts.path, data)
+	f.hook = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if n == 1 {
+			f.mu.Lock()
+			f.revokeTokensLocked()
+			f.mu.Unlock()
+		}
+		return false
+	}
+	c := f.client(func(c *Config) { c.ClientSecret, c.PrivateKey, c.KeyID = "", key, f.jwtKeyID })
+	got, err := c.Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, got, data)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.tokenRequests != 2 || len(f.jtis) != 2 {
+		t.Errorf("%d token requests with %d accepted assertions, want 2 and 2", f.tokenRequests, len(f.jtis))
+	}
+}
+
+// TestPrivateKeyJWTWrongKey is refused by the token endpoint.
+func TestPrivateKeyJWTWrongKey(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	f := newFakeAPI(t)
+	f.jwtKey, f.jwtKeyID = &other.PublicKey, "k1"
+	_, err := f.client(func(c *Config) { c.ClientSecret, c.PrivateKey, c.KeyID = "", key, "k1" }).Accounts(context.Background())
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.ErrorCode != "invalid_client" {
+		t.Fatalf("got %v, want an invalid_client AuthError", err)
+	}
+}
