@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/sandbox"
@@ -49,7 +48,7 @@ func TestMain(m *testing.M) {
 // testProviders serves the provider in-process to the Terraform CLI.
 func testProviders() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
-		"talkdesk": providerserver.NewProtocol6WithError(New("test")()),
+		"talkdesk": NewServer("test"),
 	}
 }
 
