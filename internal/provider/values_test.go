@@ -26,11 +26,17 @@ import (
 // filters the tests pick, are the same on every run.
 var testNow = time.Date(2025, 6, 15, 0, 0, 0, 0, time.UTC)
 
-// startTestSandbox starts a sandbox with testNow unless opts sets Now.
+// startTestSandbox starts a sandbox with testNow unless opts sets Now, and
+// without a rate limit unless opts sets one: the data source tests read
+// many data sources per step, and pacing them at the API's 25 requests a
+// second would only make the package slow (the 429 path has its own test).
 func startTestSandbox(t testing.TB, opts sandbox.Options) *sandbox.Server {
 	t.Helper()
 	if opts.Now.IsZero() {
 		opts.Now = testNow
+	}
+	if opts.RateLimit == 0 {
+		opts.RateLimit = -1
 	}
 	return startSandbox(t, opts)
 }
@@ -117,9 +123,10 @@ func expect(addr, attr string, v knownvalue.Check) statecheck.StateCheck {
 	return statecheck.ExpectKnownValue(addr, tfjsonpath.New(attr), v)
 }
 
-// config is the provider block for srv followed by the given blocks.
+// config is the provider block for srv, paced for an unlimited sandbox,
+// followed by the given blocks.
 func config(srv *sandbox.Server, blocks ...string) string {
-	return providerBlock(srv) + strings.Join(blocks, "\n")
+	return providerBlock(srv, "requests_per_second = 1000") + strings.Join(blocks, "\n")
 }
 
 // hclList renders strings as an HCL list literal.
