@@ -158,7 +158,7 @@ func (p *TalkdeskProvider) Configure(ctx context.Context, req provider.Configure
 			data.secrets = append(data.secrets, secret)
 		}
 	}
-	p.data = data
+	p.data.Store(data)
 	resp.DataSourceData = data
 	tflog.Debug(maskSecrets(ctx, data.secrets), "configured the Talkdesk client", map[string]any{
 		"api_base_url": client.BaseURL(), "requests_per_second": cfg.RequestsPerSecond, "max_retries": cfg.MaxRetries,

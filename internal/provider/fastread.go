@@ -44,7 +44,7 @@ type fastServer struct {
 
 func (s *fastServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
 	ds, ok := s.sources[req.TypeName]
-	data := s.provider.data
+	data := s.provider.data.Load()
 	if !ok || data == nil || req.Config == nil {
 		return s.ProviderServer.ReadDataSource(ctx, req)
 	}

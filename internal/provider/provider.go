@@ -5,6 +5,7 @@ package provider
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -19,7 +20,7 @@ type TalkdeskProvider struct {
 	version string
 	// data is what Configure built, kept so the protocol fast path
 	// (fastread.go) can serve reads with the same client.
-	data *providerData
+	data atomic.Pointer[providerData]
 }
 
 var _ provider.Provider = (*TalkdeskProvider)(nil)
