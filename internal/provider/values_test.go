@@ -207,3 +207,17 @@ func regexp403(foreign ...string) *regexp.Regexp {
 		errorText("not under the organization that owns the credentials:").String() +
 		`\s+` + regexp.QuoteMeta(strings.Join(foreign, ", ")) + `\.`)
 }
+
+// oneDiagnostic matches Terraform output holding exactly one diagnostic
+// ("Error: ..." at the start of a line), which contains the phrases in
+// order. Detail lines of the diagnostics under test never start with "E",
+// so "no other diagnostic" is spelled as "no other line starts with E":
+// the RE2 form of "does not contain \nE" is ([^\n]|\n+[^\nE])*\n*.
+func oneDiagnostic(phrases ...string) *regexp.Regexp {
+	const free = `(?:[^\n]|\n+[^\nE])*\n*`
+	re := `\A` + free + `\nError: ` + free
+	for _, p := range phrases {
+		re += errorText(p).String() + free
+	}
+	return regexp.MustCompile(re + `\z`)
+}
