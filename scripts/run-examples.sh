@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# Runs every example under examples/ and asserts its results:
+#
+#   * `fmt -check` on all of examples/;
+#   * examples/provider and examples/data-sources/*: `validate` (they name ids
+#     of a real organization); talkdesk_accounts and talkdesk_products are also
+#     planned against the sandbox;
+#   * demo, contract-policy, contract-policy-strict, billing-export,
+#     budget-projection, reseller-map: plan + apply against a fresh sandbox
+#     each, then the outputs are checked (the examples also carry their own
+#     preconditions, which fail the apply when a result is inconsistent);
+#     contract-policy-strict must pass with days=0 and FAIL with days=3650;
+#   * policy-tests: `get` + `test` (mocked provider, no sandbox).
+#
+# Every example is copied to a temporary directory first, so nothing is
+# written into the repository. Terraform runs through a dev override of the
+# provider built here: no `init`, no registry.
+#
+# Usage: scripts/run-examples.sh [example ...]   (default: all)
+# Environment:
+#   TF_BIN   Terraform or OpenTofu CLI (default: scripts/terraform-path.sh)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/sandbox-lib.sh
+. scripts/sandbox-lib.sh
+TD_LOG_PREFIX=run-examples
+
+tf="$(td_terraform_bin)"
+work="$(td_workdir)"
+cleanup() {
+	td_sandbox_stop
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# The sandbox's organization; the assertions below count on it.
+readonly ACCOUNTS=8
+readonly SANDBOX_FLAGS=(-accounts "$ACCOUNTS")
+
+td_build "$work"
+td_cli_config "$work"
+export TF_IN_AUTOMATION=1
+tf_name="$("$tf" version | sed -n 1p)"
+td_log "using $tf_name ($tf)"
+
+failures=()
+passed=0
+case_dir="" case_log="" case_logs=""
+
+# --- helpers -----------------------------------------------------------------
+
+# prepare EXAMPLE [LOG] copies examples/EXAMPLE to a scratch directory and
+# logs what follows to LOG.log (default: the example's name) in the case's
+# log directory.
+prepare() {
+	local name="${2:-$1}"
+	name="${name//\//-}"
+	case_dir="$work/cases/$name"
+	case_log="$case_logs/$name.log"
+	mkdir -p "$work/cases"
+	rm -rf "$case_dir"
+	cp -R "examples/$1" "$case_dir"
+	export TF_DATA_DIR="$case_dir/.tf-data"
+	touch "$case_log"
+}
+
+# add_versions gives a data source example (a fragment) the provider source.
+add_versions() {
+	grep -q required_providers "$case_dir"/*.tf ||
+		printf 'terraform {\n  required_providers {\n    talkdesk = { source = "talkdesk/talkdesk" }\n  }\n}\n' >"$case_dir/versions.tf"
+}
+
+# tfrun ARGS... runs the CLI in the case directory, logging to the case log.
+tfrun() {
+	echo "\$ ${tf##*/} $*" >>"$case_log"
+	"$tf" -chdir="$case_dir" "$@" -no-color >>"$case_log" 2>&1
+}
+
+# plan_apply [ARGS...] plans to a file, then applies that plan.
+plan_apply() {
+	tfrun plan -input=false -out=tfplan "$@" && tfrun apply -input=false tfplan
+}
+
+out_raw() { "$tf" -chdir="$case_dir" output -no-color -raw "$1" 2>>"$case_log"; }
+out_json() { "$tf" -chdir="$case_dir" output -no-color -json "$1" 2>>"$case_log"; }
+
+fail() {
+	echo "ASSERTION FAILED: $*" >>"$case_log"
+	return 1
+}
+assert_eq() { # DESCRIPTION ACTUAL EXPECTED
+	[[ "$2" == "$3" ]] || fail "$1: got '$2', want '$3'"
+}
+assert_ge() { # DESCRIPTION ACTUAL MIN
+	[[ "$2" =~ ^[0-9]+$ ]] && (($2 >= $3)) || fail "$1: got '$2', want >= $3"
+}
+assert_match() { # DESCRIPTION TEXT EXTENDED-REGEX
+	grep -Eq -- "$3" <<<"$2" || fail "$1: /$3/ not found in: ${2:0:400}"
+}
+# flat_log prints the case log on one line, blanks squeezed: Terraform wraps
+# long diagnostics at whatever width it picks.
+flat_log() { tr -s ' \n' '  ' <"$case_log"; }
+assert_log() { # DESCRIPTION EXTENDED-REGEX: the case log must match
+	flat_log | grep -Eq -- "$2" || fail "$1: /$2/ not in the output"
+}
+assert_not_log() {
+	! flat_log | grep -Eq -- "$2" || fail "$1: /$2/ unexpectedly in the output"
+}
+
+# run_case NAME FUNCTION [sandbox]: runs FUNCTION (with a fresh sandbox when
+# the third argument is "sandbox"), records pass/fail and timing, and shows
+# the case's logs when it fails.
+run_case() {
+	local name="$1" fn="$2" sandbox="${3:-}" t0=$SECONDS ok=1 f
+	case_logs="$work/logs/$name"
+	case_log="$case_logs/$name.log"
+	mkdir -p "$case_logs"
+	if [[ "$sandbox" == sandbox ]]; then
+		td_sandbox_start "$work" "${SANDBOX_FLAGS[@]}" || ok=0
+	fi
+	if ((ok)); then
+		# A subshell with errexit, outside any && / || list (where bash would
+		# ignore errexit), so the first failing step ends the case.
+		set +e
+		(
+			set -e
+			"$fn"
+		)
+		(($? == 0)) || ok=0
+		set -e
+	fi
+	if [[ "$sandbox" == sandbox ]]; then td_sandbox_stop; fi
+	if ((ok)); then
+		passed=$((passed + 1))
+		printf '  PASS  %-24s %3ds\n' "$name" $((SECONDS - t0)) >&2
+	else
+		failures+=("$name")
+		printf '  FAIL  %-24s %3ds\n' "$name" $((SECONDS - t0)) >&2
+		for f in "$case_logs"/*.log; do
+			[[ -s "$f" ]] || continue
+			printf '        --- %s (last 60 lines)\n' "${f##*/}" >&2
+			tail -n 60 "$f" | sed 's/^/        | /' >&2
+		done
+	fi
+}
+
+# --- cases -------------------------------------------------------------------
+
+case_fmt() {
+	"$tf" fmt -check -recursive -diff -no-color examples >"$case_log" 2>&1
+}
+
+case_validate() {
+	local d
+	for d in examples/provider examples/data-sources/*; do
+		d="${d#examples/}"
+		prepare "$d" validate
+		add_versions
+		tfrun validate || fail "examples/$d does not validate"
+	done
+}
+
+# The data source examples that name no ids of a real organization also run.
+case_data_sources_plan() {
+	prepare data-sources/talkdesk_products
+	add_versions
+	plan_apply
+	assert_match "product names" "$(out_json license_names)" '^\{"TD-[A-Z0-9-]+":"[^"]+"'
+	prepare data-sources/talkdesk_accounts
+	add_versions
+	plan_apply
+	local n
+	n="$(out_json instances | grep -o '"[a-z0-9-]*":"[^"]* ([A-Z_]*)"' | wc -l)"
+	assert_eq "talkdesk_accounts instances" "${n// /}" "$ACCOUNTS"
+}
+
+case_demo() {
+	prepare demo
+	plan_apply
+	local summary
+	summary="$(out_json summary)"
+	assert_match "demo instance count" "$summary" "\"instances\":$ACCOUNTS[,}]"
+	assert_match "demo lines ending within 90 days" "$summary" '"contract_lines_ending_soon":[1-9][0-9]*'
+	assert_match "demo months" "$summary" '"months":\["[0-9]{4}-[0-9]{2}"(,"[0-9]{4}-[0-9]{2}"){5}\]'
+	assert_match "demo ending lines" "$(out_json contract_lines_ending_soon)" '^\["[0-9]{4}-[0-9]{2}-[0-9]{2}  [a-z0-9-]+ '
+	assert_match "demo monthly spend" "$(out_json monthly_usage_spend)" '"[0-9]{4}-[0-9]{2}":"[0-9]+\.[0-9]{2} [A-Z]{3}'
+	assert_match "demo usage totals" "$(out_json usage_totals)" '^\{"[A-Z]{3}":[0-9.]+'
+}
+
+case_contract_policy() {
+	prepare contract-policy
+	# A 10-year window: the sandbox has activated lines without auto-renewal.
+	plan_apply -var days=3650
+	assert_ge "violations over 3650 days" "$(out_raw violation_count)" 1
+	assert_log "check warning" 'Warning: Check block assertion failed'
+	assert_log "warning names the policy" 'activated contract line\(s\) end within 3650 days without auto-renewal'
+	# An empty window: nothing to report, no warning.
+	case_log="$case_logs/days-0.log"
+	plan_apply -var days=0
+	assert_eq "violations over 0 days" "$(out_raw violation_count)" 0
+	assert_not_log "no check warning" 'Check block assertion failed'
+	# The default window (60 days) must plan and apply, warnings or not.
+	case_log="$case_logs/days-default.log"
+	plan_apply
+	assert_match "violation_count is a number" "$(out_raw violation_count)" '^[0-9]+$'
+}
+
+case_contract_policy_strict() {
+	prepare contract-policy-strict
+	plan_apply -var days=0
+	assert_eq "policy output" "$(out_raw policy)" "No activated contract line ends within 0 days without auto-renewal."
+	# A 10-year window must FAIL the plan with the policy's message.
+	case_log="$case_logs/days-3650.log"
+	if tfrun plan -input=false -var days=3650; then
+		fail "plan with days=3650 succeeded; the postcondition should have failed it"
+	fi
+	assert_log "postcondition error" 'Error: Resource postcondition failed'
+	assert_log "policy message" 'Contract end-date policy: [0-9]+ activated contract line\(s\) end within 3650 days without'
+}
+
+case_billing_export() {
+	prepare billing-export
+	plan_apply
+	assert_eq "instances exported" "$(out_raw instance_count)" "$ACCOUNTS"
+	assert_ge "lines exported" "$(out_raw line_count)" 1
+	local doc
+	doc="$(out_raw billing_export_json)"
+	assert_match "export is a JSON object" "$doc" '^\{"current_only":true,"generated_at":"[0-9T:Z-]+","instances":\[\{'
+	assert_match "company names" "$doc" '"company_name":"[^"]+"'
+	assert_match "line fields" "$doc" '\{"amount":[0-9.]+,"auto_renewal":(true|false|null),"billing_frequency":"[A-Z_]+","contract_number":"[0-9]+","currency":"[A-Z]{3}","end_date":"[^"]+","product_family":("[A-Z_]+"|null),"product_id":"[^"]+","product_name":"[^"]+","quantity":[0-9.]+,"start_date":"[^"]+","unit_price":[0-9.]+\}'
+	local instances
+	instances="$(grep -o '"company_name":' <<<"$doc" | wc -l)"
+	assert_eq "one company_name per instance" "${instances// /}" "$ACCOUNTS"
+}
+
+case_budget_projection() {
+	prepare budget-projection
+	plan_apply
+	local rates
+	rates="$(out_json monthly_run_rate)"
+	assert_match "run-rate per instance and currency" "$rates" '"[a-z0-9-]+":\{"[A-Z]{3}":\{"subscriptions":"[0-9]+\.[0-9]{2}","total":"[0-9]+\.[0-9]{2}","usage_average":"[0-9]+\.[0-9]{2}"\}'
+	local n
+	n="$(grep -o '"subscriptions":' <<<"$rates" | wc -l)"
+	assert_ge "instance/currency pairs" "${n// /}" "$ACCOUNTS"
+	assert_match "organization run-rate" "$(out_json organization_monthly_run_rate)" '^\{"[A-Z]{3}":"[0-9]+\.[0-9]{2}"'
+	assert_match "three usage months" "$(out_json usage_months)" '^\["[0-9]{4}-[0-9]{2}","[0-9]{4}-[0-9]{2}","[0-9]{4}-[0-9]{2}"\]$'
+	# Twelve months averages over a different range.
+	case_log="$case_logs/months-12.log"
+	plan_apply -var months=12
+	assert_match "twelve usage months" "$(out_json usage_months)" '^\["[0-9]{4}-[0-9]{2}"(,"[0-9]{4}-[0-9]{2}"){11}\]$'
+}
+
+case_reseller_map() {
+	prepare reseller-map
+	plan_apply
+	local summary n
+	summary="$(out_json summary)"
+	n="$(grep -o '"[a-z0-9-]*":"[A-Z_]* *[0-9]* active contracts, [0-9]* lines"' <<<"$summary" | wc -l)"
+	assert_eq "instances in the map" "${n// /}" "$ACCOUNTS"
+	assert_match "active contracts" "$summary" '[1-9][0-9]* active contracts, [1-9][0-9]* lines'
+	assert_match "contract details" "$(out_json instances)" '"active_contracts":\{"[0-9]+":\{"auto_renewal":(true|false|null),"edition":"[^"]*","ends":"[0-9]{4}-[0-9]{2}-[0-9]{2}","lines":\["[^"]+ x[0-9]+ '
+}
+
+case_policy_tests() {
+	prepare policy-tests
+	tfrun get
+	tfrun test
+	assert_log "test summary" 'Success! [0-9]+ passed, 0 failed'
+	assert_not_log "no skipped run" 'skip'
+}
+
+# --- main --------------------------------------------------------------------
+
+all=(fmt validate data-sources demo contract-policy contract-policy-strict billing-export budget-projection reseller-map policy-tests)
+selected=("$@")
+((${#selected[@]})) || selected=("${all[@]}")
+
+start=$SECONDS
+td_log "running ${#selected[@]} example case(s)"
+for c in "${selected[@]}"; do
+	case "$c" in
+	fmt) run_case fmt case_fmt ;;
+	validate) run_case validate case_validate ;;
+	data-sources) run_case data-sources case_data_sources_plan sandbox ;;
+	demo) run_case demo case_demo sandbox ;;
+	contract-policy) run_case contract-policy case_contract_policy sandbox ;;
+	contract-policy-strict) run_case contract-policy-strict case_contract_policy_strict sandbox ;;
+	billing-export) run_case billing-export case_billing_export sandbox ;;
+	budget-projection) run_case budget-projection case_budget_projection sandbox ;;
+	reseller-map) run_case reseller-map case_reseller_map sandbox ;;
+	policy-tests) run_case policy-tests case_policy_tests ;;
+	*)
+		td_log "unknown case '$c'; known: ${all[*]}"
+		exit 2
+		;;
+	esac
+done
+
+td_log "$passed passed, ${#failures[@]} failed in $((SECONDS - start))s with $tf_name"
+if ((${#failures[@]})); then
+	td_log "failed: ${failures[*]}"
+	exit 1
+fi
