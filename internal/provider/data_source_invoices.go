@@ -27,6 +27,9 @@ type line = billing.InvoiceLine
 type invoice struct {
 	first *line
 	lines []line
+	// at is the instant of the invoice date, when it is RFC 3339 (dated).
+	at    time.Time
+	dated bool
 }
 
 var invoiceLineColumns = []column[line]{
@@ -105,6 +108,8 @@ func groupInvoices(lines []line, diags *diag.Diagnostics) []invoice {
 		inv := &out[i]
 		slices.SortFunc(inv.lines, func(x, y line) int { return strings.Compare(x.ID, y.ID) })
 		inv.first = &inv.lines[0]
+		at, err := time.Parse(time.RFC3339, inv.first.Date.Value)
+		inv.at, inv.dated = at, err == nil
 		for _, l := range inv.lines[1:] {
 			if l.AccountID != inv.first.AccountID || l.Date != inv.first.Date || l.Currency != inv.first.Currency || l.TotalInvoiceAmount != inv.first.TotalInvoiceAmount {
 				diags.AddWarning("Inconsistent invoice lines",
@@ -114,9 +119,26 @@ func groupInvoices(lines []line, diags *diag.Diagnostics) []invoice {
 		}
 	}
 	slices.SortFunc(out, func(x, y invoice) int {
-		return cmp.Or(strings.Compare(x.first.Date.Value, y.first.Date.Value), strings.Compare(x.first.Number.Value, y.first.Number.Value))
+		return cmp.Or(compareDates(&x, &y), strings.Compare(x.first.Number.Value, y.first.Number.Value))
 	})
 	return out
+}
+
+// compareDates orders invoices by the instant of their date, not its
+// text: the same instant may be written with another UTC offset or
+// precision ("…T00:00:00.5Z" sorts before "…T00:00:00Z" as text). Dates
+// that are not RFC 3339 come last, by text.
+func compareDates(x, y *invoice) int {
+	switch {
+	case x.dated && y.dated:
+		return x.at.Compare(y.at)
+	case x.dated != y.dated:
+		if x.dated {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(x.first.Date.Value, y.first.Date.Value)
 }
 
 func readInvoices(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (tftypes.Value, diag.Diagnostics) {

@@ -229,3 +229,65 @@ func TestInvoicesDataSourceErrors(t *testing.T) {
 		}},
 	})
 }
+
+// TestInvoicesDataSourceTimestamps serves invoice dates written in other
+// RFC 3339 forms (UTC offsets, fractional seconds) and checks that they
+// pass through exactly as sent, that invoices are ordered by the instant
+// of their date, and that date bounds compare instants (a YYYY-MM-DD bound
+// covering its UTC day).
+func TestInvoicesDataSourceTimestamps(t *testing.T) {
+	t.Parallel()
+	srv := startTestSandbox(t, sandbox.Options{Accounts: 3, InvoicesPerAccount: 3})
+	before := sortedInvoices(t, srv)
+	// Invoices of the same date: every account is invoiced on the same
+	// month ends.
+	d := before[len(before)-1].date
+	sameDate := filter(before, func(inv testInvoice) bool { return inv.date.Equal(d) })
+	if len(sameDate) < 3 {
+		t.Fatalf("only %d invoices dated %s", len(sameDate), d)
+	}
+	// x: the same instant written at +02:00. y: four hours and a half
+	// second earlier, written at +05:00, so its UTC day is the day before
+	// although its local date is d's.
+	x, y := sameDate[0].number, sameDate[len(sameDate)-1].number
+	xDate := d.In(time.FixedZone("", 2*3600)).Format(time.RFC3339)
+	yDate := d.Add(-4*time.Hour + 500*time.Millisecond).In(time.FixedZone("", 5*3600)).Format(time.RFC3339Nano)
+	if !strings.HasPrefix(yDate, d.Format(time.DateOnly)) || !strings.Contains(yDate, ".5+05:00") {
+		t.Fatalf("unexpected test date %s", yDate)
+	}
+	srv.Mutate(func(ds *sandbox.Dataset) {
+		for i := range ds.Invoices {
+			switch ds.Invoices[i].Number {
+			case x:
+				ds.Invoices[i].Date = xDate
+			case y:
+				ds.Invoices[i].Date = yDate
+			}
+		}
+	})
+	invoices := sortedInvoices(t, srv)
+	if invoices[len(invoices)-len(sameDate)].number != y {
+		t.Fatalf("invoice %s should now come first among those of %s", y, d)
+	}
+	day := d.Format(time.DateOnly)
+	dayBefore := d.AddDate(0, 0, -1).Format(time.DateOnly)
+	fromDay := filter(invoices, func(inv testInvoice) bool { return !inv.date.Before(d) })
+	toDayBefore := filter(invoices, func(inv testInvoice) bool { return inv.date.Before(d) })
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{{
+			Config: config(srv,
+				`data "talkdesk_invoices" "all" {}`,
+				`data "talkdesk_invoices" "from_day" { from_date = "`+day+`" }`,
+				`data "talkdesk_invoices" "to_day_before" { to_date = "`+dayBefore+`" }`,
+				`data "talkdesk_invoice" "y" { number = "`+y+`" }`,
+			),
+			ConfigStateChecks: []statecheck.StateCheck{
+				expect("data.talkdesk_invoices.all", "invoices", listOf(invoices, invoiceValue)),
+				expect("data.talkdesk_invoices.from_day", "invoices", listOf(fromDay, invoiceValue)),
+				expect("data.talkdesk_invoices.to_day_before", "invoices", listOf(toDayBefore, invoiceValue)),
+				expect("data.talkdesk_invoice.y", "date", knownvalue.StringExact(yDate)),
+			},
+		}},
+	})
+}
