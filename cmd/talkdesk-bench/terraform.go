@@ -97,7 +97,11 @@ func terraformRun(opts sandbox.Options, config string, want func(sandbox.Dataset
 		r.note = fmt.Sprintf("got %q want %q", got, w)
 	}
 	if b, err := os.ReadFile(rssFile); err == nil {
-		r.peakRSS, _ = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		for _, line := range strings.Fields(string(b)) {
+			if n, err := strconv.ParseInt(line, 10, 64); err == nil {
+				r.peakRSS = max(r.peakRSS, n)
+			}
+		}
 	}
 	return r, nil
 }

@@ -28,8 +28,13 @@ func wrapped() bool {
 	err := cmd.Run()
 	if ps := cmd.ProcessState; ps != nil {
 		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+			// Terraform starts the provider several times per run (schema,
+			// plan, apply): every instance appends, the bench takes the max.
 			if f := os.Getenv(envRSSFile); f != "" {
-				_ = os.WriteFile(f, []byte(strconv.FormatInt(ru.Maxrss*1024, 10)), 0o600)
+				if out, err := os.OpenFile(f, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
+					_, _ = out.WriteString(strconv.FormatInt(ru.Maxrss*1024, 10) + "\n")
+					_ = out.Close()
+				}
 			}
 		}
 	}

@@ -2,10 +2,12 @@ package provider
 
 import (
 	"math/big"
+	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
 )
@@ -18,6 +20,8 @@ type column[T any] interface {
 	name() string
 	attribute() schema.Attribute
 	value(typ tftypes.Type, r *T) tftypes.Value
+	// encode writes the value as msgpack, as the fast read path sends it.
+	encode(enc *msgpack.Encoder, r *T) error
 }
 
 type kind int
@@ -92,6 +96,58 @@ func (c scalar[T]) value(typ tftypes.Type, r *T) tftypes.Value {
 	return tftypes.NewValue(tftypes.String, v.Value)
 }
 
+func (c scalar[T]) encode(enc *msgpack.Encoder, r *T) error {
+	switch c.kind {
+	case kindNumber:
+		return encodeNumber(enc, c.num(r))
+	case kindBool:
+		v := c.boolean(r)
+		if !v.Valid {
+			return enc.EncodeNil()
+		}
+		return enc.EncodeBool(v.Value)
+	}
+	v := c.str(r)
+	if !v.Valid {
+		return enc.EncodeNil()
+	}
+	return enc.EncodeString(v.Value)
+}
+
+// encodeNumber writes a number the way Terraform reads it exactly: an
+// integer that fits as an integer, anything else as its decimal literal,
+// which Terraform parses at its own 512-bit precision. (Formatting a
+// 512-bit float back to decimal, as tftypes does, costs far more.)
+func encodeNumber(enc *msgpack.Encoder, n billing.Null[billing.Number]) error {
+	if !n.Valid {
+		return enc.EncodeNil()
+	}
+	if isIntLiteral(n.Value) {
+		if i, err := strconv.ParseInt(string(n.Value), 10, 64); err == nil {
+			return enc.EncodeInt(i)
+		}
+	}
+	return enc.EncodeString(string(n.Value))
+}
+
+// isIntLiteral reports whether n is written as a plain integer; checked
+// first because a failed ParseInt allocates its error.
+func isIntLiteral(n billing.Number) bool {
+	s := string(n)
+	if s != "" && s[0] == '-' {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // numberPrecision is Terraform's own number precision, so a decimal the
 // API sent arrives in Terraform exactly as it was written.
 const numberPrecision = 512
@@ -133,6 +189,31 @@ func (c nested[T, U]) attribute() schema.Attribute {
 
 func (c nested[T, U]) value(typ tftypes.Type, r *T) tftypes.Value {
 	return listValue(typ.(tftypes.List), c.cols, c.get(r))
+}
+
+func (c nested[T, U]) encode(enc *msgpack.Encoder, r *T) error {
+	return encodeList(enc, c.cols, c.get(r))
+}
+
+// encodeList writes a list of objects straight from records.
+func encodeList[T any](enc *msgpack.Encoder, cols []column[T], items []T) error {
+	if err := enc.EncodeArrayLen(len(items)); err != nil {
+		return err
+	}
+	for i := range items {
+		if err := enc.EncodeMapLen(len(cols)); err != nil {
+			return err
+		}
+		for _, c := range cols {
+			if err := enc.EncodeString(c.name()); err != nil {
+				return err
+			}
+			if err := c.encode(enc, &items[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // attributes declares the schema attributes of cols.

@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
 )
@@ -52,18 +51,18 @@ func NewAccountsDataSource() datasource.DataSource {
 	}
 }
 
-func readAccounts(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (tftypes.Value, diag.Diagnostics) {
+func readAccounts(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	ids := stringSet(stringsInput(ctx, cfg, "ids", &diags))
 	status, byStatus := stringInput(ctx, cfg, "status", &diags)
 	b, d := newStateBuilder(ctx, cfg)
 	diags.Append(d...)
 	if diags.HasError() {
-		return tftypes.Value{}, diags
+		return nil, diags
 	}
 	accounts, err := client.Accounts(ctx)
 	if err != nil {
-		return tftypes.Value{}, readError("Talkdesk accounts", err)
+		return nil, readError("Talkdesk accounts", err)
 	}
 	kept := accounts[:0]
 	for _, a := range accounts {
@@ -73,7 +72,7 @@ func readAccounts(ctx context.Context, client *billing.Client, cfg tfsdk.Config)
 	}
 	slices.SortFunc(kept, func(x, y billing.Account) int { return strings.Compare(x.ID, y.ID) })
 	setList(b, "accounts", accountColumns, kept)
-	return b.value(), diags
+	return b, diags
 }
 
 // NewAccountDataSource is talkdesk_account.
@@ -102,24 +101,24 @@ func NewAccountDataSource() datasource.DataSource {
 	}
 }
 
-func readAccount(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (tftypes.Value, diag.Diagnostics) {
+func readAccount(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	id, byID := stringInput(ctx, cfg, "id", &diags)
 	name, _ := stringInput(ctx, cfg, "name", &diags)
 	b, d := newStateBuilder(ctx, cfg)
 	diags.Append(d...)
 	if diags.HasError() {
-		return tftypes.Value{}, diags
+		return nil, diags
 	}
 	accounts, err := client.Accounts(ctx)
 	if err != nil {
-		return tftypes.Value{}, readError("Talkdesk accounts", err)
+		return nil, readError("Talkdesk accounts", err)
 	}
 	for i := range accounts {
 		a := &accounts[i]
 		if (byID && a.ID == id) || (!byID && a.Name.Valid && a.Name.Value == name) {
 			setRecord(b, accountColumns, a)
-			return b.value(), diags
+			return b, diags
 		}
 	}
 	attr, what := "name", fmt.Sprintf("name %q", name)
@@ -128,5 +127,5 @@ func readAccount(ctx context.Context, client *billing.Client, cfg tfsdk.Config) 
 	}
 	diags.AddAttributeError(path.Root(attr), "Talkdesk account not found",
 		fmt.Sprintf("No account with %s is under the organization (%d accounts listed). data.talkdesk_accounts lists them all.", what, len(accounts)))
-	return tftypes.Value{}, diags
+	return nil, diags
 }

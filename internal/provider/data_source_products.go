@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
 )
@@ -40,18 +39,18 @@ func NewProductsDataSource() datasource.DataSource {
 	}
 }
 
-func readProducts(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (tftypes.Value, diag.Diagnostics) {
+func readProducts(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	family, byFamily := stringInput(ctx, cfg, "family", &diags)
 	charge, byCharge := stringInput(ctx, cfg, "charge_type", &diags)
 	b, d := newStateBuilder(ctx, cfg)
 	diags.Append(d...)
 	if diags.HasError() {
-		return tftypes.Value{}, diags
+		return nil, diags
 	}
 	products, err := client.Products(ctx)
 	if err != nil {
-		return tftypes.Value{}, readError("Talkdesk products", err)
+		return nil, readError("Talkdesk products", err)
 	}
 	kept := products[:0]
 	for _, p := range products {
@@ -62,5 +61,5 @@ func readProducts(ctx context.Context, client *billing.Client, cfg tfsdk.Config)
 	}
 	slices.SortFunc(kept, func(x, y billing.Product) int { return strings.Compare(x.ID, y.ID) })
 	setList(b, "products", productColumns, kept)
-	return b.value(), diags
+	return b, diags
 }

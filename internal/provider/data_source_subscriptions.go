@@ -16,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
 )
@@ -67,7 +66,7 @@ func NewSubscriptionsDataSource() datasource.DataSource {
 	}
 }
 
-func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (tftypes.Value, diag.Diagnostics) {
+func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	accountIDs := stringsInput(ctx, cfg, "account_ids", &diags)
 	products := stringSet(stringsInput(ctx, cfg, "product_ids", &diags))
@@ -84,15 +83,15 @@ func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Co
 	b, d := newStateBuilder(ctx, cfg)
 	diags.Append(d...)
 	if diags.HasError() {
-		return tftypes.Value{}, diags
+		return nil, diags
 	}
 	if accountIDs != nil && len(accountIDs) == 0 {
 		setList(b, "subscriptions", subscriptionColumns, nil)
-		return b.value(), diags
+		return b, diags
 	}
 	subs, err := client.Subscriptions(ctx, billing.Query{AccountIDs: accountIDs})
 	if err != nil {
-		return tftypes.Value{}, readError("Talkdesk subscriptions", err)
+		return nil, readError("Talkdesk subscriptions", err)
 	}
 	kept := subs[:0]
 	undated := 0
@@ -120,5 +119,5 @@ func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Co
 		return cmp.Or(strings.Compare(x.AccountID.Value, y.AccountID.Value), strings.Compare(x.ID, y.ID))
 	})
 	setList(b, "subscriptions", subscriptionColumns, kept)
-	return b.value(), diags
+	return b, diags
 }

@@ -125,6 +125,7 @@ func TestSubscriptionsDataSource(t *testing.T) {
 				 }`,
 				`data "talkdesk_subscriptions" "no_product" { product_ids = ["TD-NO-SUCH-PRODUCT"] }`,
 				`data "talkdesk_subscriptions" "no_accounts" { account_ids = [] }`,
+				`data "talkdesk_subscriptions" "empty_products" { product_ids = [] }`,
 				`data "talkdesk_subscriptions" "inverted" {
 				   ends_after  = "`+hiText+`"
 				   ends_before = "`+loText+`"
@@ -141,6 +142,7 @@ func TestSubscriptionsDataSource(t *testing.T) {
 				expect("data.talkdesk_subscriptions.everything", "subscriptions", listOf(everything, subscriptionValue)),
 				expect("data.talkdesk_subscriptions.no_product", "subscriptions", knownvalue.ListExact([]knownvalue.Check{})),
 				expect("data.talkdesk_subscriptions.no_accounts", "subscriptions", knownvalue.ListExact([]knownvalue.Check{})),
+				expect("data.talkdesk_subscriptions.empty_products", "subscriptions", knownvalue.ListExact([]knownvalue.Check{})),
 				expect("data.talkdesk_subscriptions.inverted", "subscriptions", knownvalue.ListSizeExact(0)),
 			},
 		}},
@@ -177,6 +179,52 @@ func TestSubscriptionsDataSourceErrors(t *testing.T) {
 				expect("data.talkdesk_subscriptions.ok", "subscriptions", listOf(
 					filter(sortedSubscriptions(srv), func(s sandbox.Subscription) bool { return s.AccountID == accounts[0].ID }),
 					subscriptionValue)),
+			},
+		}},
+	})
+}
+
+// TestSubscriptionsDataSourceTimestamps serves contract dates written in
+// other RFC 3339 forms and checks that they pass through exactly as sent
+// and that ends_before/ends_after compare instants.
+func TestSubscriptionsDataSourceTimestamps(t *testing.T) {
+	t.Parallel()
+	srv := startTestSandbox(t, sandbox.Options{Accounts: 2})
+	subs := sortedSubscriptions(srv)
+	// Every line of the first line's contract: its end becomes half a
+	// second later, written at -03:00; its start the same instant at
+	// +09:30 with nanoseconds.
+	contract := subs[0].ContractNumber
+	endAt := mustRFC3339(t, subs[0].EndDate)
+	newEnd := endAt.Add(500 * time.Millisecond).In(time.FixedZone("", -3*3600)).Format(time.RFC3339Nano)
+	newStart := mustRFC3339(t, subs[0].StartDate).In(time.FixedZone("", 9*3600+1800)).Format("2006-01-02T15:04:05.000000000Z07:00")
+	srv.Mutate(func(d *sandbox.Dataset) {
+		for i := range d.Subscriptions {
+			if d.Subscriptions[i].ContractNumber == contract {
+				d.Subscriptions[i].EndDate = newEnd
+				d.Subscriptions[i].StartDate = newStart
+			}
+		}
+	})
+	subs = sortedSubscriptions(srv)
+	end := func(s sandbox.Subscription) time.Time { return mustRFC3339(t, s.EndDate) }
+	after := filter(subs, func(s sandbox.Subscription) bool { return end(s).After(endAt) })
+	before := filter(subs, func(s sandbox.Subscription) bool { return end(s).Before(endAt.Add(time.Second)) })
+	if !slices.ContainsFunc(after, func(s sandbox.Subscription) bool { return s.ContractNumber == contract }) {
+		t.Fatal("the changed contract should end after its former end")
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviders(),
+		Steps: []resource.TestStep{{
+			Config: config(srv,
+				`data "talkdesk_subscriptions" "all" {}`,
+				`data "talkdesk_subscriptions" "after" { ends_after = "`+endAt.Format(time.RFC3339)+`" }`,
+				`data "talkdesk_subscriptions" "before" { ends_before = "`+endAt.Add(time.Second).Format(time.RFC3339)+`" }`,
+			),
+			ConfigStateChecks: []statecheck.StateCheck{
+				expect("data.talkdesk_subscriptions.all", "subscriptions", listOf(subs, subscriptionValue)),
+				expect("data.talkdesk_subscriptions.after", "subscriptions", listOf(after, subscriptionValue)),
+				expect("data.talkdesk_subscriptions.before", "subscriptions", listOf(before, subscriptionValue)),
 			},
 		}},
 	})

@@ -65,7 +65,7 @@ func NewUsageDataSource() datasource.DataSource {
 	}
 }
 
-func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (tftypes.Value, diag.Diagnostics) {
+func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	accountIDs := stringsInput(ctx, cfg, "account_ids", &diags)
 	products := stringSet(stringsInput(ctx, cfg, "product_ids", &diags))
@@ -74,14 +74,14 @@ func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (t
 	b, d := newStateBuilder(ctx, cfg)
 	diags.Append(d...)
 	if diags.HasError() {
-		return tftypes.Value{}, diags
+		return nil, diags
 	}
 	q := billing.Query{AccountIDs: accountIDs}
 	if hasFrom && hasTo {
 		months, err := billing.MonthsBetween(from, to)
 		if err != nil {
 			diags.AddError("Invalid month range", err.Error())
-			return tftypes.Value{}, diags
+			return nil, diags
 		}
 		q.Months = months
 	}
@@ -90,7 +90,7 @@ func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (t
 		var err error
 		rows, err = client.Usage(ctx, q)
 		if err != nil {
-			return tftypes.Value{}, readError("Talkdesk usage", err)
+			return nil, readError("Talkdesk usage", err)
 		}
 	}
 	kept := rows[:0]
@@ -108,7 +108,7 @@ func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (t
 	})
 	setList(b, "usage", usageColumns, kept)
 	b.vals["totals"] = usageTotals(kept)
-	return b.value(), diags
+	return b, diags
 }
 
 // usageTotals sums total_amount per currency with exact rationals.

@@ -135,7 +135,10 @@ func TestUsageDataSource(t *testing.T) {
 	} {
 		checks = append(checks, usageChecks("data.talkdesk_usage."+name, want)...)
 	}
-	for _, name := range []string{"no_months", "no_products", "no_accounts"} {
+	// A range far wider than the data: the month filter sent to the API
+	// is split into several requests, whose results must add up exactly.
+	checks = append(checks, usageChecks("data.talkdesk_usage.wide", rows)...)
+	for _, name := range []string{"no_months", "no_products", "no_accounts", "empty_products"} {
 		checks = append(checks,
 			expect("data.talkdesk_usage."+name, "usage", knownvalue.ListExact([]knownvalue.Check{})),
 			expect("data.talkdesk_usage."+name, "totals", knownvalue.MapExact(map[string]knownvalue.Check{})))
@@ -168,7 +171,12 @@ func TestUsageDataSource(t *testing.T) {
 				   from_month = "2999-01"
 				   to_month   = "2999-12"
 				 }`,
+				`data "talkdesk_usage" "wide" {
+				   from_month = "2000-01"
+				   to_month   = "2099-12"
+				 }`,
 				`data "talkdesk_usage" "no_products" { product_ids = ["TD-NO-SUCH-PRODUCT"] }`,
+				`data "talkdesk_usage" "empty_products" { product_ids = [] }`,
 				`data "talkdesk_usage" "no_accounts" { account_ids = [] }`,
 			),
 			ConfigStateChecks: checks,

@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
 )
@@ -17,7 +16,7 @@ import (
 // readFunc reads one data source: from its configuration to its whole
 // state, built as a raw value. It is shared by the framework Read and the
 // protocol fast path.
-type readFunc func(ctx context.Context, client *billing.Client, config tfsdk.Config) (tftypes.Value, diag.Diagnostics)
+type readFunc func(ctx context.Context, client *billing.Client, config tfsdk.Config) (*stateBuilder, diag.Diagnostics)
 
 // dataSource is the shell every data source shares: the per-type parts
 // are its name, schema, validators and read function.
@@ -70,7 +69,7 @@ func (d *dataSource) Read(ctx context.Context, req datasource.ReadRequest, resp 
 	if diags.HasError() {
 		return
 	}
-	resp.State.Raw = state
+	resp.State.Raw = state.value()
 }
 
 // stringInput reads an optional string input; ok is false when null.

@@ -61,14 +61,14 @@ func (s *fastServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadData
 	if diags.HasError() {
 		return resp, nil
 	}
-	dv, err := tfprotov6.NewDynamicValue(typ, state)
+	packed, err := state.msgpack()
 	if err != nil {
 		resp.Diagnostics = append(resp.Diagnostics, &tfprotov6.Diagnostic{
 			Severity: tfprotov6.DiagnosticSeverityError, Summary: "Unable to encode the state", Detail: err.Error(),
 		})
 		return resp, nil
 	}
-	resp.State = &dv
+	resp.State = &tfprotov6.DynamicValue{MsgPack: packed}
 	return resp, nil
 }
 

@@ -1,0 +1,120 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
+)
+
+// benchUsage makes n realistic usage records, with some nulls.
+func benchUsage(n int) []billing.Usage {
+	rows := make([]billing.Usage, n)
+	for i := range rows {
+		rows[i] = billing.Usage{
+			ID: fmt.Sprintf("%032x", i), AccountID: billing.Of(fmt.Sprintf("%024x", i%100)),
+			ProductID: billing.Of("TD-USG-TEL-UG-102213"), AggrProductID: billing.Of("TD-USG-TEL-UG-102200"),
+			Month: billing.Of("2024-03"), Type: billing.Of("CALL"), Description: billing.Of("Inbound minutes"),
+			Currency: billing.Of("USD"), Unit: billing.Of("PER_MINUTE"),
+			Price: billing.Of(billing.Number("0.0125")), NumberOfUnits: billing.Of(billing.Number(fmt.Sprint(i))),
+			TotalAmount: billing.Of(billing.Number("17.9")),
+		}
+		if i%3 == 0 {
+			rows[i].Direction = billing.Of("INBOUND")
+			rows[i].TotalAmount = billing.Of(billing.Number("1e2"))
+		}
+	}
+	return rows
+}
+
+func usageListType(b testing.TB) (tftypes.Object, tftypes.List) {
+	ctx := context.Background()
+	var resp datasource.SchemaResponse
+	NewUsageDataSource().Schema(ctx, datasource.SchemaRequest{}, &resp)
+	typ := resp.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	return typ, typ.AttributeTypes["usage"].(tftypes.List)
+}
+
+// TestStreamedStateMatchesTFTypes checks that the fast path's msgpack is
+// exactly the value the tftypes path builds: numbers, nulls and nesting.
+func TestStreamedStateMatchesTFTypes(t *testing.T) {
+	_, listType := usageListType(t)
+	rows := benchUsage(50)
+	want := listValue(listType, usageColumns, rows)
+	var buf bytes.Buffer
+	if err := encodeList(msgpack.NewEncoder(&buf), usageColumns, rows); err != nil {
+		t.Fatal(err)
+	}
+	got, err := (&tfprotov6.DynamicValue{MsgPack: buf.Bytes()}).Unmarshal(listType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Equal(want) {
+		t.Fatalf("streamed state differs from the tftypes value:\n%s\nwant\n%s", got, want)
+	}
+
+	inv := []invoice{{lines: []billing.InvoiceLine{{ID: "l1", Number: billing.Of("INV1"), Amount: billing.Of(billing.Number("161.50"))}, {ID: "l2"}}}}
+	inv[0].first = &inv[0].lines[0]
+	var ds datasource.SchemaResponse
+	NewInvoicesDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &ds)
+	invType := ds.Schema.Type().TerraformType(context.Background()).(tftypes.Object).AttributeTypes["invoices"].(tftypes.List)
+	buf.Reset()
+	if err := encodeList(msgpack.NewEncoder(&buf), invoiceListColumns, inv); err != nil {
+		t.Fatal(err)
+	}
+	got, err = (&tfprotov6.DynamicValue{MsgPack: buf.Bytes()}).Unmarshal(invType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := listValue(invType, invoiceListColumns, inv); !got.Equal(want) {
+		t.Fatalf("streamed invoices differ:\n%s\nwant\n%s", got, want)
+	}
+}
+
+const benchRows = 10000
+
+// BenchmarkUsageStateStreamed measures the fast read path: records
+// streamed to msgpack.
+func BenchmarkUsageStateStreamed(b *testing.B) {
+	rows := benchUsage(benchRows)
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := encodeList(msgpack.NewEncoder(&buf), usageColumns, rows); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPerRow(b, func() {
+		buf.Reset()
+		_ = encodeList(msgpack.NewEncoder(&buf), usageColumns, rows)
+	})
+	b.ReportMetric(float64(buf.Len())/benchRows, "wire-bytes/row")
+}
+
+// BenchmarkUsageStateTFTypes measures the tftypes path the framework
+// route takes: a value tree, then tftypes' own msgpack encoding.
+func BenchmarkUsageStateTFTypes(b *testing.B) {
+	_, listType := usageListType(b)
+	rows := benchUsage(benchRows)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tfprotov6.NewDynamicValue(listType, listValue(listType, usageColumns, rows)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPerRow(b, func() { _, _ = tfprotov6.NewDynamicValue(listType, listValue(listType, usageColumns, rows)) })
+}
+
+func reportPerRow(b *testing.B, run func()) {
+	b.StopTimer()
+	b.ReportMetric(testing.AllocsPerRun(1, run)/benchRows, "allocs/row")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchRows, "ns/row")
+}
