@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -104,5 +103,3 @@ func attributePath(p path.Path) *tftypes.AttributePath {
 	}
 	return ap
 }
-
-var _ datasource.DataSource = (*dataSource)(nil)

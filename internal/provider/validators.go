@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -147,5 +146,3 @@ func (v int64Check) ValidateInt64(_ context.Context, req validator.Int64Request,
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), err.Error())
 	}
 }
-
-var errUnknown = errors.New("unknown")
