@@ -85,6 +85,7 @@ func TestStaticTokenRefused(t *testing.T) {
 // TestOneTokenSharedByConcurrentReads reads 50 pages from several
 // goroutines at once: one token request in all.
 func TestOneTokenSharedByConcurrentReads(t *testing.T) {
+	t.Parallel()
 	f := newFakeAPI(t)
 	f.pageSize = 10
 	data := genProducts(100) // 10 pages per read

@@ -13,6 +13,7 @@ import (
 // account outside the organization; the client lists the accounts and
 // names exactly the foreign ids.
 func TestForeignAccountsNamed(t *testing.T) {
+	t.Parallel()
 	f := newFakeAPI(t)
 	f.orgOnly = true
 	setRecords(f, endpointAccounts.path, genAccounts(60))

@@ -34,6 +34,7 @@ func checkFilters(t *testing.T, f *fakeAPI) {
 }
 
 func TestSubscriptionsOf150Accounts(t *testing.T) {
+	t.Parallel()
 	f := newFakeAPI(t)
 	f.pageSize = 100 // several pages per filter, too
 	const nAccounts = 200
@@ -67,6 +68,7 @@ func TestSubscriptionsOf150Accounts(t *testing.T) {
 }
 
 func TestUsageOfAccountsAndMonths(t *testing.T) {
+	t.Parallel()
 	f := newFakeAPI(t)
 	f.noCounters[endpointUsage.path] = true
 	const nAccounts = 160

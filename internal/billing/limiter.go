@@ -20,6 +20,7 @@ type adaptiveLimiter struct {
 	mu           sync.Mutex
 	current      float64
 	lastThrottle time.Time
+	lastDecrease time.Time
 	lastRaise    time.Time
 	// successes holds the arrival times of recent successful responses,
 	// to measure the pace the API grants.
@@ -70,11 +71,13 @@ func (a *adaptiveLimiter) trim(now time.Time) {
 func (a *adaptiveLimiter) Throttled(now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if now.Sub(a.lastThrottle) < throttleCooldown {
-		a.lastThrottle = now
+	a.lastThrottle = now
+	// The cooldown runs from the last decrease, not the last 429: 429s
+	// that keep coming less than a cooldown apart must lower the pace again.
+	if now.Sub(a.lastDecrease) < throttleCooldown {
 		return
 	}
-	a.lastThrottle = now
+	a.lastDecrease = now
 	a.trim(now)
 	granted := float64(len(a.successes)) / measureWindow.Seconds()
 	next := a.current * 0.9

@@ -34,12 +34,14 @@ func checkExact[T record](t *testing.T, got, want []T) {
 }
 
 func TestEveryEndpointReadsAllPages(t *testing.T) {
+	t.Parallel()
 	const n = 1234 // 5 pages of 250
 	ctx := context.Background()
 	accounts, products := genAccounts(n), genProducts(n)
 	subs, invoices, usage := genSubscriptions(n, 40), genInvoiceLines(n, 40), genUsage(n, 40)
 
 	t.Run("accounts", func(t *testing.T) {
+		t.Parallel()
 		f := newFakeAPI(t)
 		setRecords(f, endpointAccounts.path, accounts)
 		got, err := f.client(nil).Accounts(ctx)
@@ -50,6 +52,7 @@ func TestEveryEndpointReadsAllPages(t *testing.T) {
 		checkPageRequests(t, f, 5)
 	})
 	t.Run("products", func(t *testing.T) {
+		t.Parallel()
 		f := newFakeAPI(t)
 		setRecords(f, endpointProducts.path, products)
 		got, err := f.client(nil).Products(ctx)
@@ -60,6 +63,7 @@ func TestEveryEndpointReadsAllPages(t *testing.T) {
 		checkPageRequests(t, f, 5)
 	})
 	t.Run("subscriptions", func(t *testing.T) {
+		t.Parallel()
 		f := newFakeAPI(t)
 		setRecords(f, endpointSubscriptions.path, subs)
 		got, err := f.client(nil).Subscriptions(ctx, Query{})
@@ -70,6 +74,7 @@ func TestEveryEndpointReadsAllPages(t *testing.T) {
 		checkPageRequests(t, f, 5)
 	})
 	t.Run("invoices", func(t *testing.T) {
+		t.Parallel()
 		f := newFakeAPI(t)
 		setRecords(f, endpointInvoices.path, invoices)
 		got, err := f.client(nil).InvoiceLines(ctx, Query{})
@@ -80,6 +85,7 @@ func TestEveryEndpointReadsAllPages(t *testing.T) {
 		checkPageRequests(t, f, 5)
 	})
 	t.Run("usage without counters", func(t *testing.T) {
+		t.Parallel()
 		f := newFakeAPI(t)
 		f.noCounters[endpointUsage.path] = true
 		f.showLink = true
@@ -120,6 +126,7 @@ func TestEmptyCollection(t *testing.T) {
 // client requests pages speculatively), and with opaque next links (the
 // client must follow them one by one): every read is exactly the data.
 func TestConcurrentPagingMatchesLinkFollowing(t *testing.T) {
+	t.Parallel()
 	data := genAccounts(997)
 	const pages = 20
 	modes := []struct {
@@ -170,6 +177,7 @@ func TestConcurrentPagingMatchesLinkFollowing(t *testing.T) {
 // served: once (the client must re-read and return the new collection) or
 // on every read (the client must give up with CollectionChangedError).
 func TestCollectionChangedDuringRead(t *testing.T) {
+	t.Parallel()
 	for _, counters := range []bool{true, false} {
 		for _, always := range []bool{false, true} {
 			name := "counters=" + strconv.FormatBool(counters) + "/always=" + strconv.FormatBool(always)
