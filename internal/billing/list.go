@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -403,17 +404,25 @@ func (c *Client) isPageLink(href string, ep endpoint, filter string, num int) bo
 	return true
 }
 
-// resolveLink turns an href into an absolute URL on the API host. A link
-// to another host is refused: the bearer token must not leave the API.
+// resolveLink turns an href into an absolute URL on the configured API
+// host. A link to another host (a gateway's public name, say) keeps its
+// path and query but goes to the configured host: the bearer token never
+// leaves the API it was configured for.
 func (c *Client) resolveLink(href string) (string, error) {
 	u, err := c.baseURL.Parse(href)
 	if err != nil {
-		return "", fmt.Errorf("the API sent an invalid next link %q: %w", href, err)
+		return "", fmt.Errorf("the API sent an invalid link %q: %w", href, err)
 	}
-	if u.Host != c.baseURL.Host || u.Scheme != c.baseURL.Scheme {
-		return "", fmt.Errorf("the API sent a next link to another host (%s); refusing to send the token there", u.Redacted())
+	if u.Host == c.baseURL.Host && u.Scheme == c.baseURL.Scheme {
+		return u.String(), nil
 	}
-	return u.String(), nil
+	r := *c.baseURL
+	r.Path = u.Path
+	if base := strings.TrimRight(c.baseURL.Path, "/"); !strings.HasPrefix(u.Path, base+"/") {
+		r.Path = base + u.Path
+	}
+	r.RawPath, r.RawQuery, r.Fragment = "", u.RawQuery, ""
+	return r.String(), nil
 }
 
 func (c *Client) pageURL(ep endpoint, filter string, num int) string {
