@@ -136,7 +136,8 @@ func TestUsageDataSource(t *testing.T) {
 		checks = append(checks, usageChecks("data.talkdesk_usage."+name, want)...)
 	}
 	// A range far wider than the data: the month filter sent to the API
-	// is split into several requests, whose results must add up exactly.
+	// (240 months) is split into several requests, whose results must add
+	// up exactly.
 	checks = append(checks, usageChecks("data.talkdesk_usage.wide", rows)...)
 	for _, name := range []string{"no_months", "no_products", "no_accounts", "empty_products"} {
 		checks = append(checks,
@@ -172,8 +173,8 @@ func TestUsageDataSource(t *testing.T) {
 				   to_month   = "2999-12"
 				 }`,
 				`data "talkdesk_usage" "wide" {
-				   from_month = "2000-01"
-				   to_month   = "2099-12"
+				   from_month = "2010-01"
+				   to_month   = "2029-12"
 				 }`,
 				`data "talkdesk_usage" "no_products" { product_ids = ["TD-NO-SUCH-PRODUCT"] }`,
 				`data "talkdesk_usage" "empty_products" { product_ids = [] }`,
