@@ -221,6 +221,10 @@ func TestInvoicesDataSourceErrors(t *testing.T) {
 			Config:      config(srv, `data "talkdesk_invoices" "foreign" { account_ids = `+hclList(foreign[0].ID, accounts[1].ID, foreign[1].ID)+` }`),
 			ExpectError: regexp403(foreign[0].ID, foreign[1].ID),
 		}, {
+			Config:      config(srv, `data "talkdesk_invoice" "no_number" {}`),
+			PlanOnly:    true,
+			ExpectError: errorText(`The argument "number" is required`),
+		}, {
 			Config:      config(srv, `data "talkdesk_invoice" "missing" { number = "INV99999999" }`),
 			ExpectError: regexp.MustCompile(`Talkdesk invoice not found(?s:.*)No invoice numbered\s+"INV99999999"`),
 		}, {

@@ -91,6 +91,18 @@ func TestProviderAPIFailures(t *testing.T) {
 		})
 	})
 
+	t.Run("500 and truncated bodies", func(t *testing.T) {
+		t.Parallel()
+		srv := startTestSandbox(t, sandbox.Options{Faults: sandbox.Faults{Rate500: 0.5, RateTruncate: 1, Seed: 3}})
+		resource.UnitTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testProviders(),
+			Steps: []resource.TestStep{{
+				Config:      providerWith(srv, credentials+"\n  max_retries = 3"),
+				ExpectError: oneDiagnostic(`Unable to read Talkdesk products`, `gave up after 4 attempts`),
+			}, withPreConfig(productsRead(srv), func() { srv.SetFaults(sandbox.Faults{}) })},
+		})
+	})
+
 	t.Run("connection resets", func(t *testing.T) {
 		t.Parallel()
 		srv := startTestSandbox(t, sandbox.Options{Faults: sandbox.Faults{RateReset: 1}})
