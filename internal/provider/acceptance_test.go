@@ -16,7 +16,14 @@ import (
 // so they assert structure only: the data of a real organization is not
 // known in advance. They also run against `go run ./cmd/talkdesk-sandbox
 // -env-file f` after `. f` (which sets TALKDESK_TOKEN_URL instead of
-// TALKDESK_ACCOUNT_NAME).
+// TALKDESK_ACCOUNT_NAME). Run them alone:
+//
+//	TF_ACC=1 go test -run '^TestAcc[A-Z]' ./internal/provider/
+//
+// With TF_ACC set, TestMain keeps the TALKDESK_* variables, and the sandbox
+// tests would take them as fallbacks for the attributes their provider
+// blocks leave out (e.g. TALKDESK_ACCESS_TOKEN or TALKDESK_PRIVATE_KEY
+// would conflict with their client_secret).
 
 const accSkip = "set TF_ACC=1 and TALKDESK_CLIENT_ID/TALKDESK_CLIENT_SECRET/TALKDESK_ACCOUNT_NAME to run against the real API"
 

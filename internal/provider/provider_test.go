@@ -2,6 +2,8 @@ package provider
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -65,8 +67,6 @@ data "talkdesk_products" "p" {}
 			step(credentials+"\n  requests_per_second = -1", `-1 requests per second is out of range`),
 			step(credentials+"\n  max_retries = 21", `21 retries is out of range: use a whole number from 0 to 20`),
 			step(credentials+"\n  max_retries = -1", `-1 retries is out of range`),
-			step(fmt.Sprintf("client_id = %q", sandbox.DefaultClientID), `The client id needs a client secret`),
-			step("", `Missing client_id`),
 			step(fmt.Sprintf("client_id = %q\n  access_token = \"a-token\"", sandbox.DefaultClientID),
 				`Attribute "client_id" cannot be specified when "access_token" is specified`),
 			productsRead(srv),
@@ -176,33 +176,51 @@ func withPreConfig(step resource.TestStep, f func()) resource.TestStep {
 }
 
 // TestProviderEnvironment configures the provider from TALKDESK_*
-// variables only (an empty provider block), and checks that an invalid
-// variable fails naming the variable. It sets the environment, so it does
-// not run in parallel.
+// variables (the provider block empty or nearly so) and checks missing
+// credentials and invalid variables. It sets the environment, so it does
+// not run in parallel; it starts from an environment without any TALKDESK_*
+// variable, so it also holds when TF_ACC=1 keeps real credentials there.
 func TestProviderEnvironment(t *testing.T) {
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "TALKDESK_") {
+			t.Setenv(k, "")
+		}
+	}
 	srv := startTestSandbox(t, sandbox.Options{})
 	t.Setenv("TALKDESK_API_BASE_URL", srv.URL)
 	t.Setenv("TALKDESK_TOKEN_URL", srv.TokenURL)
 	t.Setenv("TALKDESK_CLIENT_ID", sandbox.DefaultClientID)
 	t.Setenv("TALKDESK_CLIENT_SECRET", sandbox.DefaultClientSecret)
 	accounts := sortedAccounts(srv)
-	cfg := `
-provider "talkdesk" {}
-data "talkdesk_accounts" "all" {}
-`
+	const read = `data "talkdesk_accounts" "all" {}`
+	empty := "provider \"talkdesk\" {}\n" + read
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
 		Steps: []resource.TestStep{{
 			PreConfig:   func() { t.Setenv("TALKDESK_MAX_RETRIES", "99") },
-			Config:      cfg,
+			Config:      empty,
 			ExpectError: errorText(`The value of environment variable TALKDESK_MAX_RETRIES is invalid: 99 retries is out of range`),
 		}, {
 			PreConfig:   func() { t.Setenv("TALKDESK_MAX_RETRIES", ""); t.Setenv("TALKDESK_REGION", "mars") },
-			Config:      cfg,
+			Config:      empty,
 			ExpectError: errorText(`environment variable TALKDESK_REGION is invalid: "mars" is not a Talkdesk region`),
 		}, {
-			PreConfig: func() { t.Setenv("TALKDESK_REGION", "") },
-			Config:    cfg,
+			// A client id in the block, no secret anywhere.
+			PreConfig:   func() { t.Setenv("TALKDESK_REGION", ""); t.Setenv("TALKDESK_CLIENT_SECRET", "") },
+			Config:      fmt.Sprintf("provider \"talkdesk\" {\n  client_id = %q\n}\n", sandbox.DefaultClientID) + read,
+			ExpectError: oneDiagnostic(`Missing client_secret`, `The client id needs a client secret`),
+		}, {
+			// No credentials at all.
+			PreConfig:   func() { t.Setenv("TALKDESK_CLIENT_ID", "") },
+			Config:      empty,
+			ExpectError: errorText(`Missing client_id`),
+		}, {
+			// Credentials from the environment only.
+			PreConfig: func() {
+				t.Setenv("TALKDESK_CLIENT_ID", sandbox.DefaultClientID)
+				t.Setenv("TALKDESK_CLIENT_SECRET", sandbox.DefaultClientSecret)
+			},
+			Config: empty,
 			ConfigStateChecks: []statecheck.StateCheck{
 				expect("data.talkdesk_accounts.all", "accounts", listOf(accounts, accountValue)),
 			},
