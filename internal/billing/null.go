@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Null is a JSON value that may be null. Valid is false for null or an
@@ -39,7 +40,8 @@ func (n *Null[T]) UnmarshalJSON(b []byte) error {
 	}
 	switch v := any(&n.Value).(type) {
 	case *string:
-		if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
+		// Invalid UTF-8 takes the slow path, which replaces it as encoding/json does.
+		if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
 			*v = string(b[1 : len(b)-1])
 		} else if err := json.Unmarshal(b, v); err != nil {
 			return err
@@ -95,6 +97,10 @@ func isJSONNumber(s string) bool {
 	}
 	// json.Valid of a bare number checks the JSON number grammar exactly.
 	if s[0] != '-' && (s[0] < '0' || s[0] > '9') {
+		return false
+	}
+	// json.Valid allows surrounding white space; a number ends in a digit.
+	if c := s[len(s)-1]; c < '0' || c > '9' {
 		return false
 	}
 	return json.Valid([]byte(s))
