@@ -103,6 +103,10 @@ func clientRead(opts sandbox.Options, rps float64, read reader) (result, error) 
 	r.rows, r.exact, r.limit = n, n == want, rps
 	if !r.exact {
 		r.note = fmt.Sprintf("want %d rows", want)
+	} else if opts.RateLimit > 0 && opts.RateLimit < rps {
+		// The least time the server's quota allows for these pages.
+		quota := time.Duration(float64(r.pages) / opts.RateLimit * float64(time.Second))
+		r.note = fmt.Sprintf("wall = %.2f x the %g req/s quota time (%.1fs)", wall.Seconds()/quota.Seconds(), opts.RateLimit, quota.Seconds())
 	}
 	return r, nil
 }
