@@ -97,7 +97,11 @@ func (e *RetriesExhaustedError) Error() string {
 	if e.RateLimited() {
 		why = "rate limited by the API"
 	}
-	return fmt.Sprintf("%s %s: gave up after %d attempts (%s): %v", e.Method, e.URL, e.Attempts, why, e.Last)
+	attempts := "attempts"
+	if e.Attempts == 1 {
+		attempts = "attempt"
+	}
+	return fmt.Sprintf("%s %s: gave up after %d %s (%s): %v", e.Method, e.URL, e.Attempts, attempts, why, e.Last)
 }
 
 func (e *RetriesExhaustedError) Unwrap() error { return e.Last }

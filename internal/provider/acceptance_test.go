@@ -20,21 +20,22 @@ import (
 //
 //	TF_ACC=1 go test -run '^TestAcc[A-Z]' ./internal/provider/
 //
-// With TF_ACC set, TestMain keeps the TALKDESK_* variables, and the sandbox
-// tests would take them as fallbacks for the attributes their provider
-// blocks leave out (e.g. TALKDESK_ACCESS_TOKEN or TALKDESK_PRIVATE_KEY
-// would conflict with their client_secret).
+// TestMain sets the TALKDESK_* variables aside so that sandbox tests never
+// see them; accPreCheck restores them for the test at hand.
 
 const accSkip = "set TF_ACC=1 and TALKDESK_CLIENT_ID/TALKDESK_CLIENT_SECRET/TALKDESK_ACCOUNT_NAME to run against the real API"
 
 // accPreCheck skips unless TF_ACC is set and credentials are present.
 func accPreCheck(t *testing.T) {
 	t.Helper()
-	env := os.Getenv
+	env := func(k string) string { return realAPIEnv[k] }
 	secret := env("TALKDESK_CLIENT_SECRET") != "" || env("TALKDESK_PRIVATE_KEY") != ""
 	token := env("TALKDESK_ACCOUNT_NAME") != "" || env("TALKDESK_TOKEN_URL") != ""
-	if env("TF_ACC") == "" || env("TALKDESK_CLIENT_ID") == "" || !secret || !token {
+	if os.Getenv("TF_ACC") == "" || env("TALKDESK_CLIENT_ID") == "" || !secret || !token {
 		t.Skip(accSkip)
+	}
+	for k, v := range realAPIEnv {
+		t.Setenv(k, v)
 	}
 }
 

@@ -62,7 +62,8 @@ func NewSubscriptionsDataSource() datasource.DataSource {
 				"subscriptions": listNested("The contract lines, sorted by `account_id` then `id`.", subscriptionColumns),
 			},
 		},
-		read: readSubscriptions,
+		validators: []datasource.ConfigValidator{orderedBounds{from: "ends_after", to: "ends_before", inverted: instantsNotIncreasing, strict: true}},
+		read:       readSubscriptions,
 	}
 }
 

@@ -126,10 +126,6 @@ func TestSubscriptionsDataSource(t *testing.T) {
 				`data "talkdesk_subscriptions" "no_product" { product_ids = ["TD-NO-SUCH-PRODUCT"] }`,
 				`data "talkdesk_subscriptions" "no_accounts" { account_ids = [] }`,
 				`data "talkdesk_subscriptions" "empty_products" { product_ids = [] }`,
-				`data "talkdesk_subscriptions" "inverted" {
-				   ends_after  = "`+hiText+`"
-				   ends_before = "`+loText+`"
-				 }`,
 			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				expect("data.talkdesk_subscriptions.all", "subscriptions", listOf(subs, subscriptionValue)),
@@ -143,7 +139,6 @@ func TestSubscriptionsDataSource(t *testing.T) {
 				expect("data.talkdesk_subscriptions.no_product", "subscriptions", knownvalue.ListExact([]knownvalue.Check{})),
 				expect("data.talkdesk_subscriptions.no_accounts", "subscriptions", knownvalue.ListExact([]knownvalue.Check{})),
 				expect("data.talkdesk_subscriptions.empty_products", "subscriptions", knownvalue.ListExact([]knownvalue.Check{})),
-				expect("data.talkdesk_subscriptions.inverted", "subscriptions", knownvalue.ListSizeExact(0)),
 			},
 		}},
 	})
@@ -162,6 +157,13 @@ func TestSubscriptionsDataSourceErrors(t *testing.T) {
 			Config:      config(srv, `data "talkdesk_subscriptions" "bad" { account_ids = ["`+accounts[0].ID+`", "acme"] }`),
 			PlanOnly:    true,
 			ExpectError: errorText(`"acme" is not a Talkdesk account id`),
+		}, {
+			Config: config(srv, `data "talkdesk_subscriptions" "inverted" {
+				ends_after  = "2025-06-01T00:00:00Z"
+				ends_before = "2025-06-01T00:00:00Z"
+			}`),
+			PlanOnly:    true,
+			ExpectError: errorText(`ends_after (2025-06-01T00:00:00Z) is not before ends_before (2025-06-01T00:00:00Z)`),
 		}, {
 			Config:      config(srv, `data "talkdesk_subscriptions" "bad" { ends_before = "2025-01-31" }`),
 			PlanOnly:    true,

@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -48,7 +49,7 @@ func NewUsageDataSource() datasource.DataSource {
 	return &dataSource{
 		typeName: "usage",
 		schema: schema.Schema{
-			Description: "Lists monthly usage aggregates per account and product, sorted by `month`, `account_id`, `product_id` then `id`, with `totals` per currency. `account_ids` is sent to the API as a filter, and so is the month range when both `from_month` and `to_month` are set; `product_ids` (and an open-ended month range) are applied by the provider. No match gives an empty list.",
+			Description: "Lists monthly usage aggregates per account and product, sorted by `month`, `account_id`, `product_id` then `id`, with `totals` per currency. `account_ids` is sent to the API as a filter, and so is the month range when both `from_month` and `to_month` are set and span at most 72 months; `product_ids` (and an open-ended month range) are applied by the provider. No match gives an empty list.",
 			Attributes: map[string]schema.Attribute{
 				"account_ids": accountIDsAttribute("Only usage of these accounts (sent to the API). An id not under the organization fails the read with its name."),
 				"product_ids": schema.ListAttribute{Optional: true, ElementType: types.StringType, Description: "Only usage of these product codes (applied by the provider).",
@@ -77,7 +78,7 @@ func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*
 		return nil, diags
 	}
 	q := billing.Query{AccountIDs: accountIDs}
-	if hasFrom && hasTo {
+	if hasFrom && hasTo && monthSpan(from, to) <= maxFilteredMonths {
 		months, err := billing.MonthsBetween(from, to)
 		if err != nil {
 			diags.AddError("Invalid month range", err.Error())
@@ -111,6 +112,22 @@ func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*
 	return b, diags
 }
 
+// maxFilteredMonths is the widest month range sent to the API as a
+// filter: about what one filter expression holds. A wider range would
+// multiply requests by the width of the range rather than the data, so
+// it is applied by the provider instead.
+const maxFilteredMonths = 72
+
+// monthSpan counts the months from..to inclusive (both valid YYYY-MM).
+func monthSpan(from, to string) int {
+	f, err1 := time.Parse("2006-01", from)
+	t, err2 := time.Parse("2006-01", to)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return (t.Year()-f.Year())*12 + int(t.Month()-f.Month()) + 1
+}
+
 // usageTotals sums total_amount per currency with exact rationals.
 func usageTotals(rows []usage) tftypes.Value {
 	sums := map[string]*big.Rat{}
@@ -140,11 +157,20 @@ func usageTotals(rows []usage) tftypes.Value {
 type orderedBounds struct {
 	from, to string
 	inverted func(from, to string) bool
+	// strict bounds exclude their own value, so equal bounds match nothing.
+	strict bool
 }
 
 // monthsInverted: YYYY-MM strings order like the months they name.
 func monthsInverted(from, to string) bool {
 	return checkMonth(from) == nil && checkMonth(to) == nil && from > to
+}
+
+// instantsNotIncreasing: both bounds are strict, so equal bounds select nothing.
+func instantsNotIncreasing(from, to string) bool {
+	f, err1 := time.Parse(time.RFC3339, from)
+	t, err2 := time.Parse(time.RFC3339, to)
+	return err1 == nil && err2 == nil && !f.Before(t)
 }
 
 func datesInverted(from, to string) bool {
@@ -165,6 +191,10 @@ func (v orderedBounds) ValidateDataSource(ctx context.Context, req datasource.Va
 	if diags.HasError() || !okFrom || !okTo || !v.inverted(from, to) {
 		return
 	}
+	relation, fix := "is after", "on or after"
+	if v.strict {
+		relation, fix = "is not before", "later than"
+	}
 	resp.Diagnostics.AddAttributeError(path.Root(v.to), "Invalid range",
-		fmt.Sprintf("%s (%s) is after %s (%s): set %s on or after %s.", v.from, from, v.to, to, v.to, v.from))
+		fmt.Sprintf("%s (%s) %s %s (%s), so nothing can match: set %s %s %s.", v.from, from, relation, v.to, to, v.to, fix, v.from))
 }

@@ -135,9 +135,8 @@ func TestUsageDataSource(t *testing.T) {
 	} {
 		checks = append(checks, usageChecks("data.talkdesk_usage."+name, want)...)
 	}
-	// A range far wider than the data: the month filter sent to the API
-	// (240 months) is split into several requests, whose results must add
-	// up exactly.
+	// A range far wider than the data (240 months): wider than the provider
+	// sends as a filter, so it is applied by the provider, exactly.
 	checks = append(checks, usageChecks("data.talkdesk_usage.wide", rows)...)
 	for _, name := range []string{"no_months", "no_products", "no_accounts", "empty_products"} {
 		checks = append(checks,

@@ -34,9 +34,11 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("TF_CLI_CONFIG_FILE", cliConfig)
-	// Provider settings must come from the test's configuration only.
+	// Provider settings of sandbox tests come from their configuration
+	// only; the real API's credentials are kept aside for the TestAcc tests.
 	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "TALKDESK_") && os.Getenv("TF_ACC") == "" {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "TALKDESK_") {
+			realAPIEnv[k] = v
 			os.Unsetenv(k)
 		}
 	}
@@ -44,6 +46,9 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// realAPIEnv holds the TALKDESK_* variables the tests were started with.
+var realAPIEnv = map[string]string{}
 
 // testProviders serves the provider in-process to the Terraform CLI.
 func testProviders() map[string]func() (tfprotov6.ProviderServer, error) {
