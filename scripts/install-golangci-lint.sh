@@ -27,8 +27,12 @@ log() { printf 'install-golangci-lint: %s\n' "$*" >&2; }
 
 command -v go >/dev/null 2>&1 || { log "go is not on PATH"; exit 1; }
 
+# First line of `<binary> version --short` (no pipe into head: with pipefail
+# an early-closed pipe would fail the whole function).
 reported_version() {
-	"$1" version --short 2>/dev/null | head -n 1
+	local out
+	out="$("$1" version --short 2>/dev/null)" || true
+	printf '%s\n' "${out%%$'\n'*}"
 }
 
 # The binary must also have been built by the Go release in use: golangci-lint

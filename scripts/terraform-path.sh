@@ -49,9 +49,13 @@ tmp_root="$(mktemp -d "${TMPDIR:-/tmp}/terraform-path.XXXXXX")"
 trap 'rm -rf "$tmp_root"' EXIT
 : >"$tmp_root/empty.tfrc"
 
+# First line of `<binary> version` (no pipe into head: with pipefail an
+# early-closed pipe would fail the whole function).
 reported_version() {
-	TF_CLI_CONFIG_FILE="$tmp_root/empty.tfrc" CHECKPOINT_DISABLE=1 \
-		"$1" version 2>/dev/null | head -n 1
+	local out
+	out="$(TF_CLI_CONFIG_FILE="$tmp_root/empty.tfrc" CHECKPOINT_DISABLE=1 \
+		"$1" version 2>/dev/null)" || true
+	printf '%s\n' "${out%%$'\n'*}"
 }
 
 if [[ -x "$dest" ]] && [[ "$(reported_version "$dest")" == "Terraform v$version" ]]; then
