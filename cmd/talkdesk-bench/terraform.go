@@ -119,8 +119,8 @@ func terraformPath() string {
 // providerWithWrapper builds the provider and installs this program,
 // under the provider's name, as a wrapper that records its peak RSS.
 func providerWithWrapper(dir string) (string, error) {
-	real := filepath.Join(dir, "real", "terraform-provider-talkdesk")
-	build := exec.Command("go", "build", "-o", real, ".")
+	realBinary := filepath.Join(dir, "real", "terraform-provider-talkdesk")
+	build := exec.Command("go", "build", "-o", realBinary, ".")
 	build.Dir = moduleRoot()
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building the provider: %v\n%s", err, out)
@@ -134,7 +134,7 @@ func providerWithWrapper(dir string) (string, error) {
 		return "", err
 	}
 	wrapper := filepath.Join(pluginDir, "terraform-provider-talkdesk")
-	script := fmt.Sprintf("#!/bin/sh\nexec env %s=%q %q \"$@\"\n", envWrapReal, real, self)
+	script := fmt.Sprintf("#!/bin/sh\nexec env %s=%q %q \"$@\"\n", envWrapReal, realBinary, self)
 	return pluginDir, os.WriteFile(wrapper, []byte(script), 0o755)
 }
 

@@ -17,11 +17,11 @@ const (
 // provider binary when Terraform starts it, and records the provider's
 // peak resident set size (from the kernel's rusage) when it exits.
 func wrapped() bool {
-	real := os.Getenv(envWrapReal)
-	if real == "" {
+	realBinary := os.Getenv(envWrapReal)
+	if realBinary == "" {
 		return false
 	}
-	cmd := exec.Command(real, os.Args[1:]...)
+	cmd := exec.Command(realBinary, os.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = os.Environ()
 	signal.Ignore(syscall.SIGINT) // Terraform signals the process group; the provider handles it

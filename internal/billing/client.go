@@ -95,7 +95,10 @@ func New(cfg Config) (*Client, error) {
 // defaultHTTPClient verifies TLS (always), honours the standard proxy
 // variables, and leaves per-attempt timeouts to the request context.
 func defaultHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
+	t := &http.Transport{}
+	if def, ok := http.DefaultTransport.(*http.Transport); ok {
+		t = def.Clone() // keeps the standard dial and TLS timeouts
+	}
 	t.Proxy = http.ProxyFromEnvironment
 	t.MaxIdleConnsPerHost = 64
 	return &http.Client{Transport: t, CheckRedirect: sameHostRedirects}

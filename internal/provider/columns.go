@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"math/big"
 	"strconv"
 
@@ -188,7 +189,7 @@ func (c nested[T, U]) attribute() schema.Attribute {
 }
 
 func (c nested[T, U]) value(typ tftypes.Type, r *T) tftypes.Value {
-	return listValue(typ.(tftypes.List), c.cols, c.get(r))
+	return listValue(typ, c.cols, c.get(r))
 }
 
 func (c nested[T, U]) encode(enc *msgpack.Encoder, r *T) error {
@@ -240,9 +241,17 @@ func objectFields[T any](obj tftypes.Object, cols []column[T], r *T, vals map[st
 	}
 }
 
-// listValue builds a list of objects straight from records.
-func listValue[T any](typ tftypes.List, cols []column[T], items []T) tftypes.Value {
-	obj := typ.ElementType.(tftypes.Object)
+// listValue builds a list of objects straight from records. typ comes
+// from the schema the same columns declared, so a mismatch is a bug.
+func listValue[T any](typ tftypes.Type, cols []column[T], items []T) tftypes.Value {
+	list, ok := typ.(tftypes.List)
+	if !ok {
+		panic(fmt.Sprintf("internal error: %s is not a list type", typ))
+	}
+	obj, ok := list.ElementType.(tftypes.Object)
+	if !ok {
+		panic(fmt.Sprintf("internal error: %s is not a list of objects", typ))
+	}
 	elems := make([]tftypes.Value, len(items))
 	for i := range items {
 		vals := make(map[string]tftypes.Value, len(cols))

@@ -51,6 +51,7 @@ func (s *fastServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadData
 	typ := ds.schema.Type().TerraformType(ctx)
 	raw, err := req.Config.Unmarshal(typ)
 	if err != nil {
+		//nolint:nilerr // the protocol reports failures as diagnostics
 		return &tfprotov6.ReadDataSourceResponse{Diagnostics: []*tfprotov6.Diagnostic{{
 			Severity: tfprotov6.DiagnosticSeverityError, Summary: "Unable to read the configuration", Detail: err.Error(),
 		}}}, nil
@@ -65,7 +66,7 @@ func (s *fastServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadData
 		resp.Diagnostics = append(resp.Diagnostics, &tfprotov6.Diagnostic{
 			Severity: tfprotov6.DiagnosticSeverityError, Summary: "Unable to encode the state", Detail: err.Error(),
 		})
-		return resp, nil
+		return resp, nil //nolint:nilerr // the protocol reports failures as diagnostics
 	}
 	resp.State = &tfprotov6.DynamicValue{MsgPack: packed}
 	return resp, nil

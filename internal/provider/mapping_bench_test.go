@@ -34,18 +34,18 @@ func benchUsage(n int) []billing.Usage {
 	return rows
 }
 
-func usageListType(b testing.TB) (tftypes.Object, tftypes.List) {
+func usageListType() tftypes.List {
 	ctx := context.Background()
 	var resp datasource.SchemaResponse
 	NewUsageDataSource().Schema(ctx, datasource.SchemaRequest{}, &resp)
 	typ := resp.Schema.Type().TerraformType(ctx).(tftypes.Object)
-	return typ, typ.AttributeTypes["usage"].(tftypes.List)
+	return typ.AttributeTypes["usage"].(tftypes.List)
 }
 
 // TestStreamedStateMatchesTFTypes checks that the fast path's msgpack is
 // exactly the value the tftypes path builds: numbers, nulls and nesting.
 func TestStreamedStateMatchesTFTypes(t *testing.T) {
-	_, listType := usageListType(t)
+	listType := usageListType()
 	rows := benchUsage(50)
 	want := listValue(listType, usageColumns, rows)
 	var buf bytes.Buffer
@@ -102,7 +102,7 @@ func BenchmarkUsageStateStreamed(b *testing.B) {
 // BenchmarkUsageStateTFTypes measures the tftypes path the framework
 // route takes: a value tree, then tftypes' own msgpack encoding.
 func BenchmarkUsageStateTFTypes(b *testing.B) {
-	_, listType := usageListType(b)
+	listType := usageListType()
 	rows := benchUsage(benchRows)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -57,7 +57,7 @@ type listAttr[T any] struct {
 }
 
 func (a listAttr[T]) value(typ tftypes.Type) tftypes.Value {
-	return listValue(typ.(tftypes.List), a.cols, a.items)
+	return listValue(typ, a.cols, a.items)
 }
 func (a listAttr[T]) encode(enc *msgpack.Encoder) error { return encodeList(enc, a.cols, a.items) }
 

@@ -260,7 +260,7 @@ func (g *generator) products() []Product {
 					p.ChargeType = nil
 				}
 			}
-			out = append(out, list[i].Product.clone())
+			out = append(out, list[i].clone())
 		}
 	}
 	return out

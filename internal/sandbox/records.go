@@ -154,8 +154,8 @@ func (u UsageRecord) clone() UsageRecord {
 
 // Account and InvoiceLine have no pointers; these keep the generic paging
 // code uniform.
-func (a Account) clone() Account         { return a }
-func (l InvoiceLine) clone() InvoiceLine { return l }
+func (a Account) clone() Account         { return a } //nolint:unused // satisfies pageOf's constraint
+func (l InvoiceLine) clone() InvoiceLine { return l } //nolint:unused // satisfies pageOf's constraint
 
 func clonePtr[T any](p *T) *T {
 	if p == nil {
