@@ -7,9 +7,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestReauthenticatesOnce401 revokes the token before the first API
@@ -239,5 +242,57 @@ func TestPrivateKeyJWTWrongKey(t *testing.T) {
 	var ae *AuthError
 	if !errors.As(err, &ae) || ae.ErrorCode != "invalid_client" {
 		t.Fatalf("got %v, want an invalid_client AuthError", err)
+	}
+}
+
+// TestTokenRenewedBeforeExpiry: a token near its expiry is replaced
+// before use, without waiting for a 401.
+func TestTokenRenewedBeforeExpiry(t *testing.T) {
+	f := newFakeAPI(t)
+	setRecords(f, endpointAccounts.path, genAccounts(3))
+	c := f.client(nil)
+	if _, err := c.Accounts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ts := c.tokens.(*cachedTokenSource)
+	ts.mu.Lock()
+	// expires_in 600: renewed 30 s (a tenth of the life, at most 30 s) early.
+	if left := time.Until(ts.renewAt); left < 560*time.Second || left > 570*time.Second {
+		t.Errorf("token renewed in %v, want about 570s", left)
+	}
+	ts.renewAt = time.Now().Add(-time.Second)
+	ts.mu.Unlock()
+	if _, err := c.Accounts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	api, tokens := f.stats()
+	if api != 2 || tokens != 2 {
+		t.Errorf("server saw %d API and %d token requests, want 2 and 2", api, tokens)
+	}
+	if h := f.authHeaders; h[1] != "Bearer tok-2" {
+		t.Errorf("second request carried %q, want the renewed token", h[1])
+	}
+}
+
+// TestRedirectToAnotherHostRefused: the bearer token never follows a
+// redirect off the API host.
+func TestRedirectToAnotherHostRefused(t *testing.T) {
+	var leaked atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Add(1)
+	}))
+	defer other.Close()
+	f := newFakeAPI(t)
+	setRecords(f, endpointAccounts.path, genAccounts(3))
+	f.hook = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		http.Redirect(w, r, other.URL+r.URL.RequestURI(), http.StatusFound)
+		return true
+	}
+	_, err := f.client(func(c *Config) { c.MaxRetries = 1 }).Accounts(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "refusing a redirect") {
+		t.Errorf("got %v, want a refused redirect", err)
+	}
+	if n := leaked.Load(); n != 0 {
+		t.Errorf("the other host got %d requests", n)
 	}
 }

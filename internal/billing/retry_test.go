@@ -237,3 +237,50 @@ func TestCancelWhileWaitingForLimiter(t *testing.T) {
 		t.Errorf("took %v; the limiter wait did not end with the context", took)
 	}
 }
+
+// TestSlowAnswerRetried: an attempt slower than RequestTimeout is
+// abandoned and retried.
+func TestSlowAnswerRetried(t *testing.T) {
+	f := newFakeAPI(t)
+	data := genAccounts(3)
+	setRecords(f, endpointAccounts.path, data)
+	f.hook = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if n == 1 {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+		}
+		return false
+	}
+	got, err := f.client(func(c *Config) { c.RequestTimeout = 50 * time.Millisecond }).Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, got, data)
+	if n, _ := f.stats(); n != 2 {
+		t.Errorf("server saw %d requests, want 2", n)
+	}
+}
+
+// TestDeadlineDuringBackoff: a context deadline ending during a long
+// Retry-After ends the read with context.DeadlineExceeded.
+func TestDeadlineDuringBackoff(t *testing.T) {
+	t.Parallel()
+	f := newFakeAPI(t)
+	setRecords(f, endpointAccounts.path, genAccounts(3))
+	f.hook = failFirst(1<<30, status(503, "20"))
+	c := f.client(func(c *Config) {
+		c.RetryPolicy = &RetryPolicy{MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxRetryAfter: 30 * time.Second}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Accounts(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want context.DeadlineExceeded", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("returned after %v", took)
+	}
+}
