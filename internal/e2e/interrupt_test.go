@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,8 +18,17 @@ import (
 // middle of a slow, many-page read: Terraform must exit within 5 s, no API
 // request may arrive at the sandbox more than 3 s after the signal, and
 // the provider process must be gone.
+//
+// SIGINT goes to Terraform alone (which then asks the provider to stop)
+// and, as Ctrl-C in a terminal does, to Terraform's whole process group
+// (the provider receives it too).
 func TestInterruptStopsReadsPromptly(t *testing.T) {
 	// Not parallel: the timings must not depend on other Terraform runs.
+	t.Run("terraform only", func(t *testing.T) { interruptPlan(t, false) })
+	t.Run("process group", func(t *testing.T) { interruptPlan(t, true) })
+}
+
+func interruptPlan(t *testing.T, group bool) {
 	const latency = 1500 * time.Millisecond
 	srv := startSandbox(t, sandbox.Options{
 		Accounts: 100, SubscriptionsPerAccount: 300, // 30,000 lines: 120 pages of 250
@@ -37,6 +47,7 @@ output "subscriptions" { value = tostring(length(data.talkdesk_subscriptions.all
 	cmd := ws.command(ctx, nil, "plan", "-input=false", "-lock=false", "-no-color")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: group}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -61,7 +72,11 @@ output "subscriptions" { value = tostring(length(data.talkdesk_subscriptions.all
 	}
 	before := srv.Stats()
 	signalled := time.Now()
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+	if group {
+		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
 
@@ -111,11 +126,18 @@ output "subscriptions" { value = tostring(length(data.talkdesk_subscriptions.all
 	if exitErr == nil {
 		t.Errorf("terraform plan exited 0 after SIGINT; want a failure\n%s", out)
 	}
+	// The provider itself stopped (Terraform's StopProvider cancelled the
+	// read) rather than being killed in the middle of it.
+	if !strings.Contains(out, "The read was cancelled") {
+		t.Errorf("Terraform's output does not show the provider's cancelled read")
+	}
 	if strings.Contains(out, "No changes") || strings.Contains(out, fmt.Sprintf("%q", fmt.Sprint(len(srv.Data().Subscriptions)))) {
 		t.Errorf("the plan completed the read despite the interrupt:\n%s", out)
 	}
-	t.Logf("SIGINT after %v (%d requests answered); terraform exited %v later (%v); last request arrived at signal%+v; %d requests in all (%d abandoned by the client, %d answered 200, %d before the signal)",
+	t.Logf("SIGINT after %v (%d requests answered); terraform exited %v later (%v); last request arrived at signal+%v; %d requests in all (%d abandoned by the client, %d answered 200, %d before the signal)",
 		signalled.Sub(start).Round(time.Millisecond), before.APIRequests, exitAfter.Round(time.Millisecond), exitErr,
 		lastArrival.Sub(signalled).Round(time.Millisecond), len(reqs), after.ByStatus[sandbox.StatusClientClosed], after.ByStatus[200], before.APIRequests)
-	t.Logf("terraform output:\n%s", out)
+	if t.Failed() {
+		t.Logf("terraform output:\n%s", out)
+	}
 }
