@@ -84,6 +84,19 @@ func TestEveryEndpointReadsAllPages(t *testing.T) {
 		checkExact(t, got, invoices)
 		checkPageRequests(t, f, 5)
 	})
+	t.Run("usage following next links", func(t *testing.T) {
+		t.Parallel()
+		f := newFakeAPI(t)
+		f.noCounters[endpointUsage.path] = true
+		f.noLast, f.opaqueLinks, f.showLink = true, true, true
+		setRecords(f, endpointUsage.path, usage)
+		got, err := f.client(nil).Usage(ctx, Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExact(t, got, usage)
+		checkPageRequests(t, f, 5)
+	})
 	t.Run("usage without counters", func(t *testing.T) {
 		t.Parallel()
 		f := newFakeAPI(t)
