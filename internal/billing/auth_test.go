@@ -284,13 +284,26 @@ func TestRedirectToAnotherHostRefused(t *testing.T) {
 	defer other.Close()
 	f := newFakeAPI(t)
 	setRecords(f, endpointAccounts.path, genAccounts(3))
+	var redirected atomic.Int32
 	f.hook = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		redirected.Add(1)
 		http.Redirect(w, r, other.URL+r.URL.RequestURI(), http.StatusFound)
 		return true
 	}
-	_, err := f.client(func(c *Config) { c.MaxRetries = 1 }).Accounts(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "refusing a redirect") {
-		t.Errorf("got %v, want a refused redirect", err)
+	for _, own := range []bool{false, true} {
+		redirected.Store(0)
+		_, err := f.client(func(c *Config) {
+			c.MaxRetries = 3
+			if own { // a caller's client gets the same guard
+				c.HTTPClient = &http.Client{}
+			}
+		}).Accounts(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "refusing a redirect") {
+			t.Errorf("own client %v: got %v, want a refused redirect", own, err)
+		}
+		if n := redirected.Load(); n != 1 {
+			t.Errorf("own client %v: %d requests redirected; a refused redirect is final, want 1", own, n)
+		}
 	}
 	if n := leaked.Load(); n != 0 {
 		t.Errorf("the other host got %d requests", n)

@@ -66,9 +66,15 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RetryPolicy != nil {
 		policy = *cfg.RetryPolicy
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = defaultHTTPClient()
+	hc := defaultHTTPClient()
+	if cfg.HTTPClient != nil {
+		// A copy, so the caller's client is left as it was; the redirect
+		// guard applies whatever client carries the token.
+		own := *cfg.HTTPClient
+		if own.CheckRedirect == nil {
+			own.CheckRedirect = sameHostRedirects
+		}
+		hc = &own
 	}
 	c := &Client{
 		http: hc, baseURL: base, tokenURL: tokenURL, clientID: cfg.ClientID,
@@ -110,10 +116,13 @@ func sameHostRedirects(req *http.Request, via []*http.Request) error {
 		return errors.New("stopped after 5 redirects")
 	}
 	if req.URL.Host != via[0].URL.Host || (via[0].URL.Scheme == "https" && req.URL.Scheme != "https") {
-		return fmt.Errorf("refusing a redirect from %s to %s", via[0].URL.Host, req.URL.Redacted())
+		return fmt.Errorf("%w from %s to %s", errRedirectRefused, via[0].URL.Host, req.URL.Redacted())
 	}
 	return nil
 }
+
+// errRedirectRefused marks a redirect off the API host: final, not retried.
+var errRedirectRefused = errors.New("refusing a redirect")
 
 // Stats returns the client's counters.
 func (c *Client) Stats() Stats {

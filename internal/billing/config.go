@@ -53,7 +53,9 @@ const (
 )
 
 // Config describes how to reach and authenticate to the API. Zero values
-// take the documented defaults; Validate reports every problem at once.
+// take the documented defaults, except MaxRetries, where 0 means no
+// retries (use a negative value for the default); Validate reports every
+// problem at once.
 type Config struct {
 	// Region selects the hosts when APIBaseURL or TokenURL is empty.
 	Region string

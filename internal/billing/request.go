@@ -135,7 +135,8 @@ func (c *Client) attempt(ctx context.Context, rawURL, token string, decode func(
 	c.stats.requests.Add(1)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return attemptResult{err: fmt.Errorf("GET %s: %w", rawURL, err), retry: true}, 0
+		retry := !errors.Is(err, errRedirectRefused)
+		return attemptResult{err: fmt.Errorf("GET %s: %w", rawURL, err), retry: retry}, 0
 	}
 	defer func() {
 		// Drain a little so the connection can be reused, then close.
