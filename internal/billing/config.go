@@ -185,13 +185,14 @@ func ValidAccountName(s string) bool {
 func CheckURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL: %w", raw, err)
-	}
-	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
+		// The raw text may hold a password: say where it failed, not what it was.
+		return errors.New("the value is not a URL: use an absolute https URL, e.g. https://api.talkdeskapp.com")
 	}
 	if u.User != nil {
 		return fmt.Errorf("%q must not embed credentials", redactURL(u))
+	}
+	if u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		return fmt.Errorf("%q uses http on a non-loopback host; use https so tokens never travel in clear text", raw)

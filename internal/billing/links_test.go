@@ -1,6 +1,9 @@
 package billing
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestResolveLinkKeepsTheTokenOnTheAPIHost: links to another host keep
 // their path and query but go to the configured host, under its prefix.
@@ -19,6 +22,24 @@ func TestResolveLinkKeepsTheTokenOnTheAPIHost(t *testing.T) {
 		got, err := c.resolveLink(tc.href)
 		if err != nil || got != tc.want {
 			t.Errorf("base %s, href %s: got %q, %v; want %q", tc.base, tc.href, got, err, tc.want)
+		}
+	}
+}
+
+// TestCheckURLNeverEchoesCredentials: a password in a rejected URL must
+// not reach the error message, whatever the reason for the rejection.
+func TestCheckURLNeverEchoesCredentials(t *testing.T) {
+	for _, raw := range []string{
+		"ftp://user:hunter2@host/x",
+		"https://user:hunter2@api.example.com",
+		"http://user:hunter2@api.example.com",
+		"https://user:hunter2@api.example.com/%zz",
+	} {
+		err := CheckURL(raw)
+		if err == nil {
+			t.Errorf("%s: accepted", raw)
+		} else if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: the error shows the password: %v", raw, err)
 		}
 	}
 }

@@ -480,11 +480,11 @@ func (p *filterParser) next() (string, bool) {
 	if p.pos >= len(p.s) {
 		return "", false
 	}
-	switch c := p.s[p.pos]; {
-	case c == '(' || c == ')':
+	switch c := p.s[p.pos]; c {
+	case '(', ')':
 		p.pos++
 		return string(c), false
-	case c == '\'':
+	case '\'':
 		var b strings.Builder
 		for i := p.pos + 1; i < len(p.s); i++ {
 			if p.s[i] == '\'' {

@@ -85,7 +85,9 @@ output "subscriptions" { value = tostring(length(data.talkdesk_subscriptions.all
 	case exitErr = <-exited:
 	case <-time.After(5 * time.Second):
 		_ = cmd.Process.Kill()
-		<-exited
+		if err := <-exited; err != nil {
+			t.Logf("terraform killed: %v", err)
+		}
 		t.Fatalf("terraform did not exit within 5s of SIGINT\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	}
 	exitAfter := time.Since(signalled)
