@@ -51,18 +51,16 @@ func NewAccountsDataSource() datasource.DataSource {
 	}
 }
 
-func readAccounts(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
+func readAccounts(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
 	var diags diag.Diagnostics
 	ids := stringSet(stringsInput(ctx, cfg, "ids", &diags))
 	status, byStatus := stringInput(ctx, cfg, "status", &diags)
-	b, d := newStateBuilder(ctx, cfg)
-	diags.Append(d...)
 	if diags.HasError() {
-		return nil, diags
+		return diags
 	}
 	accounts, err := client.Accounts(ctx)
 	if err != nil {
-		return nil, readError("Talkdesk accounts", err)
+		return readError("Talkdesk accounts", err)
 	}
 	kept := accounts[:0]
 	for _, a := range accounts {
@@ -72,7 +70,7 @@ func readAccounts(ctx context.Context, client *billing.Client, cfg tfsdk.Config)
 	}
 	slices.SortFunc(kept, func(x, y billing.Account) int { return strings.Compare(x.ID, y.ID) })
 	setList(b, "accounts", accountColumns, kept)
-	return b, diags
+	return diags
 }
 
 // NewAccountDataSource is talkdesk_account.
@@ -101,24 +99,22 @@ func NewAccountDataSource() datasource.DataSource {
 	}
 }
 
-func readAccount(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
+func readAccount(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
 	var diags diag.Diagnostics
 	id, byID := stringInput(ctx, cfg, "id", &diags)
 	name, _ := stringInput(ctx, cfg, "name", &diags)
-	b, d := newStateBuilder(ctx, cfg)
-	diags.Append(d...)
 	if diags.HasError() {
-		return nil, diags
+		return diags
 	}
 	accounts, err := client.Accounts(ctx)
 	if err != nil {
-		return nil, readError("Talkdesk accounts", err)
+		return readError("Talkdesk accounts", err)
 	}
 	for i := range accounts {
 		a := &accounts[i]
 		if (byID && a.ID == id) || (!byID && a.Name.Valid && a.Name.Value == name) {
 			setRecord(b, accountColumns, a)
-			return b, diags
+			return diags
 		}
 	}
 	attr, what := "name", fmt.Sprintf("name %q", name)
@@ -127,5 +123,5 @@ func readAccount(ctx context.Context, client *billing.Client, cfg tfsdk.Config) 
 	}
 	diags.AddAttributeError(path.Root(attr), "Talkdesk account not found",
 		fmt.Sprintf("No account with %s is under the organization (%d accounts listed). data.talkdesk_accounts lists them all.", what, len(accounts)))
-	return nil, diags
+	return diags
 }

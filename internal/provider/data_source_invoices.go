@@ -140,7 +140,7 @@ func compareDates(x, y *invoice) int {
 	return strings.Compare(x.first.Date.Value, y.first.Date.Value)
 }
 
-func readInvoices(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
+func readInvoices(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
 	var diags diag.Diagnostics
 	accountIDs := stringsInput(ctx, cfg, "account_ids", &diags)
 	number, byNumber := stringInput(ctx, cfg, "number", &diags)
@@ -153,17 +153,15 @@ func readInvoices(ctx context.Context, client *billing.Client, cfg tfsdk.Config)
 		t, _ := parseDateBound(s, true)
 		to = &t
 	}
-	b, d := newStateBuilder(ctx, cfg)
-	diags.Append(d...)
 	if diags.HasError() {
-		return nil, diags
+		return diags
 	}
 	var lines []line
 	if accountIDs == nil || len(accountIDs) > 0 {
 		var err error
 		lines, err = client.InvoiceLines(ctx, billing.Query{AccountIDs: accountIDs})
 		if err != nil {
-			return nil, readError("Talkdesk invoices", err)
+			return readError("Talkdesk invoices", err)
 		}
 	}
 	kept := lines[:0]
@@ -189,20 +187,18 @@ func readInvoices(ctx context.Context, client *billing.Client, cfg tfsdk.Config)
 			fmt.Sprintf("%d invoice lines have no RFC 3339 date, so from_date/to_date cannot place them; they are left out of the result.", undated))
 	}
 	setList(b, "invoices", invoiceListColumns, groupInvoices(kept, &diags))
-	return b, diags
+	return diags
 }
 
-func readInvoice(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
+func readInvoice(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
 	var diags diag.Diagnostics
 	number, _ := stringInput(ctx, cfg, "number", &diags)
-	b, d := newStateBuilder(ctx, cfg)
-	diags.Append(d...)
 	if diags.HasError() {
-		return nil, diags
+		return diags
 	}
 	lines, err := client.InvoiceLines(ctx, billing.Query{})
 	if err != nil {
-		return nil, readError("Talkdesk invoices", err)
+		return readError("Talkdesk invoices", err)
 	}
 	kept := lines[:0]
 	for _, l := range lines {
@@ -213,9 +209,9 @@ func readInvoice(ctx context.Context, client *billing.Client, cfg tfsdk.Config) 
 	if len(kept) == 0 {
 		diags.AddAttributeError(path.Root("number"), "Talkdesk invoice not found",
 			fmt.Sprintf("No invoice numbered %q is among the invoices of the organization's accounts. data.talkdesk_invoices lists them.", number))
-		return nil, diags
+		return diags
 	}
 	invs := groupInvoices(kept, &diags)
 	setRecord(b, invoiceColumns, &invs[0])
-	return b, diags
+	return diags
 }

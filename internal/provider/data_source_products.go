@@ -39,18 +39,16 @@ func NewProductsDataSource() datasource.DataSource {
 	}
 }
 
-func readProducts(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
+func readProducts(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
 	var diags diag.Diagnostics
 	family, byFamily := stringInput(ctx, cfg, "family", &diags)
 	charge, byCharge := stringInput(ctx, cfg, "charge_type", &diags)
-	b, d := newStateBuilder(ctx, cfg)
-	diags.Append(d...)
 	if diags.HasError() {
-		return nil, diags
+		return diags
 	}
 	products, err := client.Products(ctx)
 	if err != nil {
-		return nil, readError("Talkdesk products", err)
+		return readError("Talkdesk products", err)
 	}
 	kept := products[:0]
 	for _, p := range products {
@@ -61,5 +59,5 @@ func readProducts(ctx context.Context, client *billing.Client, cfg tfsdk.Config)
 	}
 	slices.SortFunc(kept, func(x, y billing.Product) int { return strings.Compare(x.ID, y.ID) })
 	setList(b, "products", productColumns, kept)
-	return b, diags
+	return diags
 }

@@ -67,7 +67,7 @@ func NewSubscriptionsDataSource() datasource.DataSource {
 	}
 }
 
-func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
+func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
 	var diags diag.Diagnostics
 	accountIDs := stringsInput(ctx, cfg, "account_ids", &diags)
 	products := stringSet(stringsInput(ctx, cfg, "product_ids", &diags))
@@ -81,18 +81,16 @@ func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Co
 		t, _ := time.Parse(time.RFC3339, s)
 		after = &t
 	}
-	b, d := newStateBuilder(ctx, cfg)
-	diags.Append(d...)
 	if diags.HasError() {
-		return nil, diags
+		return diags
 	}
 	if accountIDs != nil && len(accountIDs) == 0 {
 		setList(b, "subscriptions", subscriptionColumns, nil)
-		return b, diags
+		return diags
 	}
 	subs, err := client.Subscriptions(ctx, billing.Query{AccountIDs: accountIDs})
 	if err != nil {
-		return nil, readError("Talkdesk subscriptions", err)
+		return readError("Talkdesk subscriptions", err)
 	}
 	kept := subs[:0]
 	undated := 0
@@ -120,5 +118,5 @@ func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Co
 		return cmp.Or(strings.Compare(x.AccountID.Value, y.AccountID.Value), strings.Compare(x.ID, y.ID))
 	})
 	setList(b, "subscriptions", subscriptionColumns, kept)
-	return b, diags
+	return diags
 }

@@ -66,23 +66,21 @@ func NewUsageDataSource() datasource.DataSource {
 	}
 }
 
-func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
+func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
 	var diags diag.Diagnostics
 	accountIDs := stringsInput(ctx, cfg, "account_ids", &diags)
 	products := stringSet(stringsInput(ctx, cfg, "product_ids", &diags))
 	from, hasFrom := stringInput(ctx, cfg, "from_month", &diags)
 	to, hasTo := stringInput(ctx, cfg, "to_month", &diags)
-	b, d := newStateBuilder(ctx, cfg)
-	diags.Append(d...)
 	if diags.HasError() {
-		return nil, diags
+		return diags
 	}
 	q := billing.Query{AccountIDs: accountIDs}
 	if hasFrom && hasTo && monthSpan(from, to) <= maxFilteredMonths {
 		months, err := billing.MonthsBetween(from, to)
 		if err != nil {
 			diags.AddError("Invalid month range", err.Error())
-			return nil, diags
+			return diags
 		}
 		q.Months = months
 	}
@@ -91,7 +89,7 @@ func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*
 		var err error
 		rows, err = client.Usage(ctx, q)
 		if err != nil {
-			return nil, readError("Talkdesk usage", err)
+			return readError("Talkdesk usage", err)
 		}
 	}
 	kept := rows[:0]
@@ -109,7 +107,7 @@ func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (*
 	})
 	setList(b, "usage", usageColumns, kept)
 	b.vals["totals"] = usageTotals(kept)
-	return b, diags
+	return diags
 }
 
 // maxFilteredMonths is the widest month range sent to the API as a

@@ -13,10 +13,21 @@ import (
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
 )
 
-// readFunc reads one data source: from its configuration to its whole
-// state, built as a raw value. It is shared by the framework Read and the
+// readFunc reads one data source: it reads its inputs from the
+// configuration and fills the computed attributes of b, which holds the
+// configuration already. It is shared by the framework Read and the
 // protocol fast path.
-type readFunc func(ctx context.Context, client *billing.Client, config tfsdk.Config) (*stateBuilder, diag.Diagnostics)
+type readFunc func(ctx context.Context, client *billing.Client, config tfsdk.Config, b *stateBuilder) diag.Diagnostics
+
+// readState runs the data source's read into a new state builder.
+func (d *dataSource) readState(ctx context.Context, client *billing.Client, config tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
+	b, diags := newStateBuilder(ctx, config)
+	if diags.HasError() {
+		return nil, diags
+	}
+	diags.Append(d.read(ctx, client, config, b)...)
+	return b, diags
+}
 
 // dataSource is the shell every data source shares: the per-type parts
 // are its name, schema, validators and read function.
@@ -64,7 +75,7 @@ func (d *dataSource) Read(ctx context.Context, req datasource.ReadRequest, resp 
 		return
 	}
 	ctx = maskSecrets(ctx, d.data.secrets)
-	state, diags := d.read(ctx, d.data.client, req.Config)
+	state, diags := d.readState(ctx, d.data.client, req.Config)
 	resp.Diagnostics.Append(diags...)
 	if diags.HasError() {
 		return

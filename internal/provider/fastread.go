@@ -56,7 +56,7 @@ func (s *fastServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadData
 			Severity: tfprotov6.DiagnosticSeverityError, Summary: "Unable to read the configuration", Detail: err.Error(),
 		}}}, nil
 	}
-	state, diags := ds.read(ctx, data.client, tfsdk.Config{Raw: raw, Schema: ds.schema})
+	state, diags := ds.readState(ctx, data.client, tfsdk.Config{Raw: raw, Schema: ds.schema})
 	resp := &tfprotov6.ReadDataSourceResponse{Diagnostics: protoDiagnostics(diags)}
 	if diags.HasError() {
 		return resp, nil
