@@ -14,6 +14,9 @@
 #                        $TERRAFORM_CACHE_DIR/terraform-<version>/terraform
 #                        (default: ${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-talkdesk)
 #
+# Terraform >= 1.10 cannot be built this way (its go.mod has replace directives
+# pointing at nested modules the proxy does not serve); 1.5.7 can.
+#
 # Never set TF_ACC_TERRAFORM_VERSION in tests: terraform-plugin-testing would
 # try to download Terraform, and there is no network here.
 set -euo pipefail
@@ -78,6 +81,7 @@ if ! (cd "$tmp_root" &&
 	if grep -q 'replace directives' "$tmp_root/install.log"; then
 		log "Terraform's go.mod has 'replace' directives pointing at nested modules that the Go module"
 		log "proxy does not serve, so 'go install' (and a wrapper module) cannot build it."
+		log "TERRAFORM_VERSION=1.5.7 (the last release whose go.mod has no replace directives) does build."
 	fi
 	log "Install a Terraform CLI on PATH, or set TF_ACC_TERRAFORM_PATH to one"
 	log "(OpenTofu works too: TF_ACC_TERRAFORM_PATH=\"\$(scripts/install-tofu.sh | tail -n 1)\" and"
