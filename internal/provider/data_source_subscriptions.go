@@ -57,12 +57,12 @@ func NewSubscriptionsDataSource() datasource.DataSource {
 				"product_ids": schema.ListAttribute{Optional: true, ElementType: types.StringType, Description: "Only contract lines of these product codes (applied by the provider).",
 					Validators: []validator.List{listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))}},
 				"status":        schema.StringAttribute{Optional: true, Description: "Only contract lines with this status, e.g. `ACTIVATED` (exact, case-insensitive; applied by the provider).", Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
-				"ends_before":   schema.StringAttribute{Optional: true, Description: "Only contract lines whose `end_date` is strictly before this RFC 3339 timestamp, e.g. `2026-01-31T00:00:00Z` (applied by the provider). Must be later than `ends_after`.", Validators: []validator.String{funcString("an RFC 3339 timestamp", checkRFC3339)}},
+				"ends_before":   schema.StringAttribute{Optional: true, Description: "Only contract lines whose `end_date` is strictly before this RFC 3339 timestamp, e.g. `2026-01-31T00:00:00Z` (applied by the provider). Must not be earlier than `ends_after`.", Validators: []validator.String{funcString("an RFC 3339 timestamp", checkRFC3339)}},
 				"ends_after":    schema.StringAttribute{Optional: true, Description: "Only contract lines whose `end_date` is strictly after this RFC 3339 timestamp (applied by the provider).", Validators: []validator.String{funcString("an RFC 3339 timestamp", checkRFC3339)}},
 				"subscriptions": listNested("The contract lines, sorted by `account_id` then `id`.", subscriptionColumns),
 			},
 		},
-		validators: []datasource.ConfigValidator{orderedBounds{from: "ends_after", to: "ends_before", inverted: instantsNotIncreasing, strict: true}},
+		validators: []datasource.ConfigValidator{orderedBounds{from: "ends_after", to: "ends_before", inverted: instantsInverted}},
 		read:       readSubscriptions,
 	}
 }

@@ -124,12 +124,17 @@ func TestSubscriptionsDataSource(t *testing.T) {
 				   ends_before = "`+hiText+`"
 				 }`,
 				`data "talkdesk_subscriptions" "no_product" { product_ids = ["TD-NO-SUCH-PRODUCT"] }`,
+				`data "talkdesk_subscriptions" "empty_window" {
+				   ends_after  = "`+hiText+`"
+				   ends_before = "`+hiText+`"
+				 }`,
 				`data "talkdesk_subscriptions" "no_accounts" { account_ids = [] }`,
 				`data "talkdesk_subscriptions" "empty_products" { product_ids = [] }`,
 			),
 			ConfigStateChecks: []statecheck.StateCheck{
 				expect("data.talkdesk_subscriptions.all", "subscriptions", listOf(subs, subscriptionValue)),
 				expect("data.talkdesk_subscriptions.accounts", "subscriptions", listOf(byAccounts, subscriptionValue)),
+				expect("data.talkdesk_subscriptions.empty_window", "subscriptions", knownvalue.ListSizeExact(0)),
 				expect("data.talkdesk_subscriptions.product", "subscriptions", listOf(byProduct, subscriptionValue)),
 				expect("data.talkdesk_subscriptions.status", "subscriptions", listOf(byStatus, subscriptionValue)),
 				expect("data.talkdesk_subscriptions.before", "subscriptions", listOf(before, subscriptionValue)),
@@ -159,11 +164,11 @@ func TestSubscriptionsDataSourceErrors(t *testing.T) {
 			ExpectError: errorText(`"acme" is not a Talkdesk account id`),
 		}, {
 			Config: config(srv, `data "talkdesk_subscriptions" "inverted" {
-				ends_after  = "2025-06-01T00:00:00Z"
+				ends_after  = "2025-06-01T00:00:01Z"
 				ends_before = "2025-06-01T00:00:00Z"
 			}`),
 			PlanOnly:    true,
-			ExpectError: errorText(`ends_after (2025-06-01T00:00:00Z) is not before ends_before (2025-06-01T00:00:00Z)`),
+			ExpectError: errorText(`ends_after (2025-06-01T00:00:01Z) is after ends_before (2025-06-01T00:00:00Z)`),
 		}, {
 			Config:      config(srv, `data "talkdesk_subscriptions" "bad" { ends_before = "2025-01-31" }`),
 			PlanOnly:    true,

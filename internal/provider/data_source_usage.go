@@ -155,8 +155,6 @@ func usageTotals(rows []usage) tftypes.Value {
 type orderedBounds struct {
 	from, to string
 	inverted func(from, to string) bool
-	// strict bounds exclude their own value, so equal bounds match nothing.
-	strict bool
 }
 
 // monthsInverted: YYYY-MM strings order like the months they name.
@@ -164,11 +162,12 @@ func monthsInverted(from, to string) bool {
 	return checkMonth(from) == nil && checkMonth(to) == nil && from > to
 }
 
-// instantsNotIncreasing: both bounds are strict, so equal bounds select nothing.
-func instantsNotIncreasing(from, to string) bool {
+// instantsInverted: equal bounds are allowed (an empty window, as a
+// variable of 0 days computes); a lower bound after the upper is a mistake.
+func instantsInverted(from, to string) bool {
 	f, err1 := time.Parse(time.RFC3339, from)
 	t, err2 := time.Parse(time.RFC3339, to)
-	return err1 == nil && err2 == nil && !f.Before(t)
+	return err1 == nil && err2 == nil && f.After(t)
 }
 
 func datesInverted(from, to string) bool {
@@ -189,10 +188,6 @@ func (v orderedBounds) ValidateDataSource(ctx context.Context, req datasource.Va
 	if diags.HasError() || !okFrom || !okTo || !v.inverted(from, to) {
 		return
 	}
-	relation, fix := "is after", "on or after"
-	if v.strict {
-		relation, fix = "is not before", "later than"
-	}
 	resp.Diagnostics.AddAttributeError(path.Root(v.to), "Invalid range",
-		fmt.Sprintf("%s (%s) %s %s (%s), so nothing can match: set %s %s %s.", v.from, from, relation, v.to, to, v.to, fix, v.from))
+		fmt.Sprintf("%s (%s) is after %s (%s), so nothing can match: set %s on or after %s.", v.from, from, v.to, to, v.to, v.from))
 }
