@@ -36,78 +36,40 @@ func checkExact[T record](t *testing.T, got, want []T) {
 func TestEveryEndpointReadsAllPages(t *testing.T) {
 	t.Parallel()
 	const n = 1234 // 5 pages of 250
-	ctx := context.Background()
-	accounts, products := genAccounts(n), genProducts(n)
-	subs, invoices, usage := genSubscriptions(n, 40), genInvoiceLines(n, 40), genUsage(n, 40)
-
-	t.Run("accounts", func(t *testing.T) {
-		t.Parallel()
-		f := newFakeAPI(t)
-		setRecords(f, endpointAccounts.path, accounts)
-		got, err := f.client(nil).Accounts(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkExact(t, got, accounts)
-		checkPageRequests(t, f, 5)
-	})
-	t.Run("products", func(t *testing.T) {
-		t.Parallel()
-		f := newFakeAPI(t)
-		setRecords(f, endpointProducts.path, products)
-		got, err := f.client(nil).Products(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkExact(t, got, products)
-		checkPageRequests(t, f, 5)
-	})
-	t.Run("subscriptions", func(t *testing.T) {
-		t.Parallel()
-		f := newFakeAPI(t)
-		setRecords(f, endpointSubscriptions.path, subs)
-		got, err := f.client(nil).Subscriptions(ctx, Query{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkExact(t, got, subs)
-		checkPageRequests(t, f, 5)
-	})
-	t.Run("invoices", func(t *testing.T) {
-		t.Parallel()
-		f := newFakeAPI(t)
-		setRecords(f, endpointInvoices.path, invoices)
-		got, err := f.client(nil).InvoiceLines(ctx, Query{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkExact(t, got, invoices)
-		checkPageRequests(t, f, 5)
-	})
-	t.Run("usage following next links", func(t *testing.T) {
-		t.Parallel()
-		f := newFakeAPI(t)
+	none := func(*fakeAPI) {}
+	checkEndpoint(t, "accounts", endpointAccounts, genAccounts(n), none,
+		func(ctx context.Context, c *Client) ([]Account, error) { return c.Accounts(ctx) })
+	checkEndpoint(t, "products", endpointProducts, genProducts(n), none,
+		func(ctx context.Context, c *Client) ([]Product, error) { return c.Products(ctx) })
+	checkEndpoint(t, "subscriptions", endpointSubscriptions, genSubscriptions(n, 40), none,
+		func(ctx context.Context, c *Client) ([]Subscription, error) { return c.Subscriptions(ctx, Query{}) })
+	checkEndpoint(t, "invoices", endpointInvoices, genInvoiceLines(n, 40), none,
+		func(ctx context.Context, c *Client) ([]InvoiceLine, error) { return c.InvoiceLines(ctx, Query{}) })
+	usage := genUsage(n, 40)
+	readUsage := func(ctx context.Context, c *Client) ([]Usage, error) { return c.Usage(ctx, Query{}) }
+	checkEndpoint(t, "usage following next links", endpointUsage, usage, func(f *fakeAPI) {
 		f.noCounters[endpointUsage.path] = true
 		f.noLast, f.opaqueLinks, f.showLink = true, true, true
-		setRecords(f, endpointUsage.path, usage)
-		got, err := f.client(nil).Usage(ctx, Query{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkExact(t, got, usage)
-		checkPageRequests(t, f, 5)
-	})
-	t.Run("usage without counters", func(t *testing.T) {
-		t.Parallel()
-		f := newFakeAPI(t)
+	}, readUsage)
+	checkEndpoint(t, "usage without counters", endpointUsage, usage, func(f *fakeAPI) {
 		f.noCounters[endpointUsage.path] = true
 		f.showLink = true
-		setRecords(f, endpointUsage.path, usage)
-		got, err := f.client(nil).Usage(ctx, Query{})
+	}, readUsage)
+}
+
+// checkEndpoint serves data on ep (after setup tunes the fake) and checks
+// that read returns exactly data, requesting each of its 5 pages once.
+func checkEndpoint[T record](t *testing.T, name string, ep endpoint, data []T, setup func(*fakeAPI), read func(context.Context, *Client) ([]T, error)) {
+	t.Run(name, func(t *testing.T) {
+		t.Parallel()
+		f := newFakeAPI(t)
+		setup(f)
+		setRecords(f, ep.path, data)
+		got, err := read(context.Background(), f.client(nil))
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkExact(t, got, usage)
+		checkExact(t, got, data)
 		checkPageRequests(t, f, 5)
 	})
 }
