@@ -37,7 +37,7 @@ func accountIDsAttribute(desc string) schema.ListAttribute {
 
 // NewAccountsDataSource is talkdesk_accounts.
 func NewAccountsDataSource() datasource.DataSource {
-	return &dataSource{
+	return newDataSource(dataSource{
 		typeName: "accounts",
 		schema: schema.Schema{
 			Description: "Lists the Talkdesk instances (accounts) under the organization that owns the credentials, sorted by `id`. `ids` and `status` are applied by the provider (the accounts endpoint takes no filter); no match gives an empty list.",
@@ -48,7 +48,7 @@ func NewAccountsDataSource() datasource.DataSource {
 			},
 		},
 		read: readAccounts,
-	}
+	})
 }
 
 func readAccounts(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
@@ -89,14 +89,14 @@ func NewAccountDataSource() datasource.DataSource {
 		Description: "Name (sub-domain) of the account to look up, e.g. `josephpinetrees`. Exactly one of `id` and `name` must be set.",
 		Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
 	}
-	return &dataSource{
+	return newDataSource(dataSource{
 		typeName: "account",
 		schema: schema.Schema{
 			Description: "Looks up one Talkdesk instance (account) under the organization by `id` or `name`. Fails when no account matches.",
 			Attributes:  attrs,
 		},
 		read: readAccount,
-	}
+	})
 }
 
 func readAccount(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {

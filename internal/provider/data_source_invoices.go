@@ -56,7 +56,7 @@ var invoiceListColumns = append([]column[invoice]{
 
 // NewInvoicesDataSource is talkdesk_invoices.
 func NewInvoicesDataSource() datasource.DataSource {
-	return &dataSource{
+	return newDataSource(dataSource{
 		typeName: "invoices",
 		schema: schema.Schema{
 			Description: "Lists invoices of the organization's instances, each with its lines (the API serves one row per line; the provider groups them by invoice number). Sorted by `date` then `number`. `account_ids` is sent to the API as a filter; `number`, `from_date` and `to_date` are applied by the provider. No match gives an empty list.",
@@ -70,21 +70,21 @@ func NewInvoicesDataSource() datasource.DataSource {
 		},
 		validators: []datasource.ConfigValidator{orderedBounds{from: "from_date", to: "to_date", inverted: datesInverted}},
 		read:       readInvoices,
-	}
+	})
 }
 
 // NewInvoiceDataSource is talkdesk_invoice.
 func NewInvoiceDataSource() datasource.DataSource {
 	attrs := attributes(invoiceColumns)
 	attrs["number"] = schema.StringAttribute{Required: true, Description: "Number of the invoice to look up, e.g. `INV13098292`.", Validators: []validator.String{stringvalidator.LengthAtLeast(1)}}
-	return &dataSource{
+	return newDataSource(dataSource{
 		typeName: "invoice",
 		schema: schema.Schema{
 			Description: "Looks up one invoice by number, with its lines sorted by `id`. The API has no lookup by number, so the provider reads the invoice lines and picks the invoice's. Fails when no invoice has the number.",
 			Attributes:  attrs,
 		},
 		read: readInvoice,
-	}
+	})
 }
 
 // groupInvoices groups lines by invoice number, sorted by date then

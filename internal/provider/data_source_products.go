@@ -25,7 +25,7 @@ var productColumns = []column[billing.Product]{
 
 // NewProductsDataSource is talkdesk_products.
 func NewProductsDataSource() datasource.DataSource {
-	return &dataSource{
+	return newDataSource(dataSource{
 		typeName: "products",
 		schema: schema.Schema{
 			Description: "Lists the Talkdesk price book, sorted by `id`. `family` and `charge_type` are applied by the provider (the products endpoint takes no filter); no match gives an empty list.",
@@ -36,7 +36,7 @@ func NewProductsDataSource() datasource.DataSource {
 			},
 		},
 		read: readProducts,
-	}
+	})
 }
 
 func readProducts(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {

@@ -48,7 +48,7 @@ var subscriptionColumns = []column[sub]{
 
 // NewSubscriptionsDataSource is talkdesk_subscriptions.
 func NewSubscriptionsDataSource() datasource.DataSource {
-	return &dataSource{
+	return newDataSource(dataSource{
 		typeName: "subscriptions",
 		schema: schema.Schema{
 			Description: "Lists contract lines (subscriptions) of the organization's instances, sorted by `account_id` then `id`. `account_ids` is sent to the API as a filter (long lists are split into several requests); `product_ids`, `status`, `ends_before` and `ends_after` are applied by the provider. No match gives an empty list.",
@@ -64,7 +64,7 @@ func NewSubscriptionsDataSource() datasource.DataSource {
 		},
 		validators: []datasource.ConfigValidator{orderedBounds{from: "ends_after", to: "ends_before", inverted: instantsInverted}},
 		read:       readSubscriptions,
-	}
+	})
 }
 
 func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {

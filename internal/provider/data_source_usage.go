@@ -46,7 +46,7 @@ var usageColumns = []column[usage]{
 // NewUsageDataSource is talkdesk_usage.
 func NewUsageDataSource() datasource.DataSource {
 	monthValidators := []validator.String{funcString("a month (YYYY-MM)", checkMonth)}
-	return &dataSource{
+	return newDataSource(dataSource{
 		typeName: "usage",
 		schema: schema.Schema{
 			Description: "Lists monthly usage aggregates per account and product, sorted by `month`, `account_id`, `product_id` then `id`, with `totals` per currency. `account_ids` is sent to the API as a filter, and so is the month range when both `from_month` and `to_month` are set and span at most 72 months; `product_ids` (and an open-ended month range) are applied by the provider. No match gives an empty list.",
@@ -63,7 +63,7 @@ func NewUsageDataSource() datasource.DataSource {
 		},
 		validators: []datasource.ConfigValidator{orderedBounds{from: "from_month", to: "to_month", inverted: monthsInverted}},
 		read:       readUsage,
-	}
+	})
 }
 
 func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {

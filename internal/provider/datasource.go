@@ -2,7 +2,10 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -19,9 +22,20 @@ import (
 // protocol fast path.
 type readFunc func(ctx context.Context, client *billing.Client, config tfsdk.Config, b *stateBuilder) diag.Diagnostics
 
-// readState runs the data source's read into a new state builder.
+// readState runs the data source's read into a new state builder, within
+// its read timeout.
 func (d *dataSource) readState(ctx context.Context, client *billing.Client, config tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
-	b, diags := newStateBuilder(ctx, config)
+	var t timeouts.Value
+	diags := config.GetAttribute(ctx, path.Root("timeouts"), &t)
+	limit, more := t.Read(ctx, defaultReadTimeout)
+	diags.Append(more...)
+	if diags.HasError() {
+		return nil, diags
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, limit, fmt.Errorf("the read took longer than its timeout of %s (timeouts.read)", limit))
+	defer cancel()
+	b, more := newStateBuilder(ctx, config)
+	diags.Append(more...)
 	if diags.HasError() {
 		return nil, diags
 	}
@@ -37,6 +51,23 @@ type dataSource struct {
 	validators []datasource.ConfigValidator
 	read       readFunc
 	data       *providerData
+}
+
+// defaultReadTimeout bounds a read when timeouts.read is not set: ample
+// for 100,000 rows at the API's 25 requests per second, finite when the
+// API stalls.
+const defaultReadTimeout = 20 * time.Minute
+
+// newDataSource completes a data source with what every one has: the
+// timeouts block.
+func newDataSource(d dataSource) *dataSource {
+	if d.schema.Blocks == nil {
+		d.schema.Blocks = map[string]schema.Block{}
+	}
+	d.schema.Blocks["timeouts"] = timeouts.BlockWithOpts(context.Background(), timeouts.Opts{
+		ReadDescription: fmt.Sprintf("How long the read may take, as a duration such as `30s` or `10m` (default `%s`). Past it, the read stops and fails.", defaultReadTimeout),
+	})
+	return &d
 }
 
 var (

@@ -42,7 +42,7 @@ func readError(what string, err error) diag.Diagnostics {
 	case errors.Is(err, context.Canceled):
 		diags.AddError(summary, "The read was cancelled: "+err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
-		diags.AddError(summary, "The read timed out: "+err.Error())
+		diags.AddError(summary, "The read timed out: "+err.Error()+"\n\nRaise timeouts.read in the data source's timeouts block if the data is large or the API slow.")
 	case errors.As(err, &api) && api.StatusCode == http.StatusForbidden:
 		diags.AddError(summary, err.Error()+"\n\nThe credentials are not allowed to read this: check the OAuth client's scopes and the organization's Billing Insights entitlement.")
 	case errors.As(err, &api):
