@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -24,7 +25,10 @@ type Client struct {
 	retry          retrier
 	// pageWorkers bounds the pages of one listing in flight at once.
 	pageWorkers int
-	stats       struct{ requests, throttled, retries atomic.Int64 }
+	// pageSizes holds, per endpoint path, a page size smaller than
+	// PageSize that the API accepts (see smallerPages).
+	pageSizes sync.Map
+	stats     struct{ requests, throttled, retries atomic.Int64 }
 }
 
 // Stats are counters of a Client since it was made.

@@ -45,6 +45,17 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// names reports whether the error is about the named request parameter:
+// a field entry, or a mention in the message or description.
+func (e *APIError) names(param string) bool {
+	for _, f := range e.Fields {
+		if f.Name == param {
+			return true
+		}
+	}
+	return strings.Contains(e.Message, param) || strings.Contains(e.Description, param)
+}
+
 // Throttled reports whether the API answered 429.
 func (e *APIError) Throttled() bool { return e.StatusCode == http.StatusTooManyRequests }
 

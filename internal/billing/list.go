@@ -141,12 +141,50 @@ func (c *Client) nameForeignAccounts(ctx context.Context, api *APIError, request
 	}
 }
 
+// pageSizes are the page sizes tried, largest first: 250 is documented
+// for usage only, so an endpoint that refuses it is asked for less.
+var pageSizes = []int{PageSize, 100, 50}
+
+// perPage is the page size used for ep.
+func (c *Client) perPage(ep endpoint) int {
+	if v, ok := c.pageSizes.Load(ep.path); ok {
+		if n, ok := v.(int); ok {
+			return n
+		}
+	}
+	return PageSize
+}
+
+// smallerPages lowers ep's page size when err is the API refusing the
+// per_page parameter; false when it is another error or the smallest
+// size was refused already.
+func (c *Client) smallerPages(ctx context.Context, ep endpoint, err error) bool {
+	var api *APIError
+	if !errors.As(err, &api) || api.StatusCode != http.StatusBadRequest || !api.names("per_page") {
+		return false
+	}
+	current := c.perPage(ep)
+	for _, n := range pageSizes {
+		if n < current {
+			// Concurrent reads may race here; any of them settles the same way.
+			c.pageSizes.Store(ep.path, n)
+			c.retry.logWarn(ctx, "the API refused the page size; asking for smaller pages", map[string]any{"path": ep.path, "per_page": n, "refused": current})
+			return true
+		}
+	}
+	return false
+}
+
 // readCollection reads one filtered collection completely and
 // consistently, re-reading it when it changed underneath.
 func readCollection[T record](ctx context.Context, c *Client, ep endpoint, filter string) ([]T, error) {
 	detail := ""
 	for read := 1; read <= maxConsistentReads; read++ {
 		items, changed, err := readOnce[T](ctx, c, ep, filter)
+		if err != nil && c.smallerPages(ctx, ep, err) {
+			read--
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -167,7 +205,7 @@ func readOnce[T record](ctx context.Context, c *Client, ep endpoint, filter stri
 		return nil, "", err
 	}
 	var pages [][]T
-	if n, perPage, ok := first.plan(); ok {
+	if n, perPage, ok := first.plan(c.perPage(ep)); ok {
 		pages, changed, err = fetchPagesConcurrently(ctx, c, ep, filter, first, max(n, 1), countedPage(first, n, perPage))
 	} else if n, ok := lastPageNumber(c, ep, filter, first); ok {
 		pages, changed, err = fetchPagesConcurrently(ctx, c, ep, filter, first, n, linkedPage(first, n))
@@ -433,7 +471,7 @@ func (c *Client) pageURL(ep endpoint, filter string, num int) string {
 		q.Set("filter", filter)
 	}
 	q.Set("page", strconv.Itoa(num))
-	q.Set("per_page", strconv.Itoa(PageSize))
+	q.Set("per_page", strconv.Itoa(c.perPage(ep)))
 	u.RawQuery = q.Encode()
 	return u.String()
 }

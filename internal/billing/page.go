@@ -73,11 +73,11 @@ func (e *embedded[T]) UnmarshalJSON(b []byte) error {
 // plan returns the page count and page size when the first page's counters
 // describe the collection completely and consistently; ok is false when a
 // client must follow the next links instead.
-func (p *page[T]) plan() (pages, perPage int, ok bool) {
+func (p *page[T]) plan(requested int) (pages, perPage int, ok bool) {
 	if p.Total == nil || p.TotalPages == nil || *p.Total < 0 || *p.TotalPages < 0 {
 		return 0, 0, false
 	}
-	perPage = PageSize
+	perPage = requested
 	if p.PerPage != nil && *p.PerPage > 0 {
 		perPage = *p.PerPage
 	}

@@ -196,3 +196,49 @@ func TestCollectionChangedDuringRead(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallerPagesWhenPerPageRefused: per_page up to 250 is documented for
+// usage only; an endpoint refusing it is read with smaller pages, exactly,
+// and later reads of that endpoint start at the accepted size.
+func TestSmallerPagesWhenPerPageRefused(t *testing.T) {
+	data := genAccounts(530)
+	f := newFakeAPI(t)
+	f.maxPerPage = 100
+	setRecords(f, endpointAccounts.path, data)
+	c := f.client(nil)
+	for read := 1; read <= 2; read++ {
+		f.mu.Lock()
+		f.apiRequests, f.pagesServed = 0, 0
+		f.mu.Unlock()
+		got, err := c.Accounts(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExact(t, got, data)
+		f.mu.Lock()
+		refused := f.apiRequests - f.pagesServed
+		f.mu.Unlock()
+		if want := map[int]int{1: 1, 2: 0}[read]; refused != want {
+			t.Errorf("read %d: %d requests refused, want %d", read, refused, want)
+		}
+		checkPageRequestsServed(t, f, 6) // 530 records in pages of 100
+	}
+
+	// An endpoint refusing even the smallest size fails with the API's error.
+	f.maxPerPage = 10
+	_, err := f.client(nil).Accounts(context.Background())
+	var api *APIError
+	if !errors.As(err, &api) || api.StatusCode != http.StatusBadRequest {
+		t.Errorf("got %v, want the 400", err)
+	}
+}
+
+// checkPageRequestsServed checks how many pages were served.
+func checkPageRequestsServed(t *testing.T, f *fakeAPI, pages int) {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pagesServed != pages {
+		t.Errorf("served %d pages, want %d", f.pagesServed, pages)
+	}
+}

@@ -60,6 +60,8 @@ type fakeAPI struct {
 	orgOnly bool
 	// pageSize, when set, overrides the requested per_page.
 	pageSize int
+	// maxPerPage, when set, answers 400 naming per_page to larger pages.
+	maxPerPage int
 	// noCounters lists paths served without count/total/total_pages.
 	noCounters map[string]bool
 	// showLink adds a `show` link (as the usage page documents).
@@ -373,6 +375,11 @@ func (f *fakeAPI) servePageLocked(w http.ResponseWriter, r *http.Request) {
 	}
 	num := intParam(q, "page", 1)
 	per := min(intParam(q, "per_page", 50), 250)
+	if f.maxPerPage > 0 && per > f.maxPerPage {
+		writeJSON(w, 400, map[string]any{"code": "1000", "message": "Bad Request",
+			"fields": []map[string]string{{"name": "per_page", "description": fmt.Sprintf("must be at most %d", f.maxPerPage)}}})
+		return
+	}
 	if f.pageSize > 0 {
 		per = f.pageSize
 	}
