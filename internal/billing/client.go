@@ -28,7 +28,10 @@ type Client struct {
 	// pageSizes holds, per endpoint path, a page size smaller than
 	// PageSize that the API accepts (see smallerPages).
 	pageSizes sync.Map
-	stats     struct{ requests, throttled, retries atomic.Int64 }
+	// filterRefused holds the endpoint paths whose API refused the filter
+	// parameter; they are read unfiltered and filtered locally.
+	filterRefused sync.Map
+	stats         struct{ requests, throttled, retries atomic.Int64 }
 }
 
 // Stats are counters of a Client since it was made.

@@ -156,3 +156,41 @@ func TestMonthsBetween(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterParameterRefused: the filter parameter's name is assumed; an
+// API that refuses it is read unfiltered, the client keeps exactly the
+// records asked for, and later reads of that endpoint send no filter.
+func TestFilterParameterRefused(t *testing.T) {
+	usage := genUsage(600, 20)
+	f := newFakeAPI(t)
+	f.noFilter = true
+	setRecords(f, endpointUsage.path, usage)
+	c := f.client(nil)
+	accounts := []string{usage[0].AccountID.Value, usage[7].AccountID.Value}
+	months := []string{usage[0].Month.Value}
+	var want []Usage
+	for _, u := range usage {
+		if slices.Contains(accounts, u.AccountID.Value) && slices.Contains(months, u.Month.Value) {
+			want = append(want, u)
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the test data selects nothing")
+	}
+	for read := 1; read <= 2; read++ {
+		f.mu.Lock()
+		f.filters = nil
+		f.mu.Unlock()
+		got, err := c.Usage(context.Background(), Query{AccountIDs: accounts, Months: months})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkExact(t, got, want)
+		f.mu.Lock()
+		sent := len(f.filters)
+		f.mu.Unlock()
+		if wantSent := map[int]int{1: 1, 2: 0}[read]; sent != wantSent {
+			t.Errorf("read %d sent %d filters, want %d", read, sent, wantSent)
+		}
+	}
+}

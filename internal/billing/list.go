@@ -37,14 +37,7 @@ const filterWorkers = 4
 // ep that q selects, one consistent listing per filter expression, merged
 // without duplicates, in the API's order.
 func list[T record](ctx context.Context, c *Client, ep endpoint, q Query) ([]T, error) {
-	var clauses []Clause
-	if slices.Contains(ep.filterFields, FieldAccountID) {
-		clauses = append(clauses, Clause{FieldAccountID, q.AccountIDs})
-	}
-	if slices.Contains(ep.filterFields, FieldMonth) {
-		clauses = append(clauses, Clause{FieldMonth, q.Months})
-	}
-	exprs, err := BuildFilters(MaxFilterLength, clauses...)
+	exprs, err := BuildFilters(MaxFilterLength, c.filterClauses(ep, q)...)
 	if err != nil {
 		return nil, err
 	}
@@ -57,14 +50,42 @@ func list[T record](ctx context.Context, c *Client, ep endpoint, q Query) ([]T, 
 		results[i] = items
 		return err
 	})
-	if err != nil {
-		var api *APIError
-		if errors.As(err, &api) && api.StatusCode == http.StatusForbidden && len(q.AccountIDs) > 0 {
-			c.nameForeignAccounts(ctx, api, q.AccountIDs)
+	var api *APIError
+	switch {
+	case err != nil && exprs[0] != "" && errors.As(err, &api) && api.StatusCode == http.StatusBadRequest && api.names("filter"):
+		// The parameter's name is not documented: an API that refuses it
+		// is read whole, and the provider keeps the records asked for.
+		c.filterRefused.Store(ep.path, true)
+		c.retry.logWarn(ctx, "the API refused the filter parameter; reading unfiltered and filtering locally", map[string]any{"path": ep.path, "error": api.Error()})
+		items, err := readCollection[T](ctx, c, ep, "")
+		if err != nil {
+			return nil, err
 		}
+		return mergeSelected([][]T{items}, q), nil
+	case err != nil && errors.As(err, &api) && api.StatusCode == http.StatusForbidden && len(q.AccountIDs) > 0:
+		c.nameForeignAccounts(ctx, api, q.AccountIDs)
+		return nil, err
+	case err != nil:
 		return nil, err
 	}
 	return mergeSelected(results, q), nil
+}
+
+// filterClauses are the clauses of q that ep's API filters by; none once
+// the API refused the filter parameter (the records are then selected
+// locally, by mergeSelected).
+func (c *Client) filterClauses(ep endpoint, q Query) []Clause {
+	if _, refused := c.filterRefused.Load(ep.path); refused {
+		return nil
+	}
+	var clauses []Clause
+	if slices.Contains(ep.filterFields, FieldAccountID) {
+		clauses = append(clauses, Clause{FieldAccountID, q.AccountIDs})
+	}
+	if slices.Contains(ep.filterFields, FieldMonth) {
+		clauses = append(clauses, Clause{FieldMonth, q.Months})
+	}
+	return clauses
 }
 
 // mergeSelected concatenates the listings without duplicates and keeps

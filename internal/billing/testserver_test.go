@@ -60,6 +60,8 @@ type fakeAPI struct {
 	orgOnly bool
 	// pageSize, when set, overrides the requested per_page.
 	pageSize int
+	// noFilter answers 400 naming the parameter to any filter.
+	noFilter bool
 	// maxPerPage, when set, answers 400 naming per_page to larger pages.
 	maxPerPage int
 	// noCounters lists paths served without count/total/total_pages.
@@ -340,6 +342,11 @@ func (f *fakeAPI) servePageLocked(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if expr := q.Get("filter"); expr != "" {
 		f.filters = append(f.filters, expr)
+		if f.noFilter {
+			writeJSON(w, 400, map[string]any{"code": "1000", "message": "Bad Request",
+				"fields": []map[string]string{{"name": "filter", "description": "unknown parameter"}}})
+			return
+		}
 		if len(expr) > MaxFilterLength {
 			writeJSON(w, 400, map[string]string{"code": "1000", "message": "Bad Request", "description": "filter too long"})
 			return
