@@ -28,13 +28,7 @@ TD_LOG_PREFIX=run-examples
 
 tf="$(td_terraform_bin)"
 work="$(td_workdir)"
-cleanup() {
-	td_sandbox_stop
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+td_cleanup_on_exit "$work"
 
 # The sandbox's organization; the assertions below count on it.
 readonly ACCOUNTS=8

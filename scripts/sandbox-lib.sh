@@ -17,6 +17,15 @@
 TD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TD_SANDBOX_PID=""
 
+# td_cleanup_on_exit DIR: on exit, interrupt or termination, stop the
+# sandbox (if one was started) and remove DIR.
+td_cleanup_on_exit() {
+	TD_CLEANUP_DIR=$1
+	trap 'td_sandbox_stop; rm -rf "$TD_CLEANUP_DIR"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
 td_log() { printf '%s: %s\n' "${TD_LOG_PREFIX:-$(basename "$0" .sh)}" "$*" >&2; }
 
 # td_workdir creates a private temporary directory and prints its path.

@@ -29,13 +29,7 @@ if (($# == 0)); then
 fi
 
 work="$(td_workdir)"
-cleanup() {
-	td_sandbox_stop
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+td_cleanup_on_exit "$work"
 
 td_build "$work"
 td_cli_config "$work"
