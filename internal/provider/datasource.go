@@ -64,9 +64,14 @@ func newDataSource(d dataSource) *dataSource {
 	if d.schema.Blocks == nil {
 		d.schema.Blocks = map[string]schema.Block{}
 	}
-	d.schema.Blocks["timeouts"] = timeouts.BlockWithOpts(context.Background(), timeouts.Opts{
+	block := timeouts.BlockWithOpts(context.Background(), timeouts.Opts{
 		ReadDescription: fmt.Sprintf("How long the read may take, as a duration such as `30s` or `10m` (default `%s`). Past it, the read stops and fails.", defaultReadTimeout),
 	})
+	if nested, ok := block.(schema.SingleNestedBlock); ok {
+		nested.Description = "Time limits of this data source's operations."
+		block = nested
+	}
+	d.schema.Blocks["timeouts"] = block
 	return &d
 }
 
