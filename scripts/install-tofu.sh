@@ -34,20 +34,13 @@ command -v go >/dev/null 2>&1 || { log "go is not on PATH"; exit 1; }
 
 # tofu prints a warning into `tofu version` when TF_CLI_CONFIG_FILE points at
 # a missing file; use an empty config we control.
+# shellcheck source=scripts/cli-version-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli-version-lib.sh"
+
 tmp_root="$(mktemp -d "${TMPDIR:-/tmp}/install-tofu.XXXXXX")"
 trap 'rm -rf "$tmp_root"' EXIT
-: >"$tmp_root/empty.tfrc"
 
-# First line of `<binary> version` (no pipe into head: with pipefail an
-# early-closed pipe would fail the whole function).
-reported_version() {
-	local out
-	out="$(TF_CLI_CONFIG_FILE="$tmp_root/empty.tfrc" CHECKPOINT_DISABLE=1 \
-		"$1" version 2>/dev/null)" || true
-	printf '%s\n' "${out%%$'\n'*}"
-}
-
-if [[ -x "$dest" ]] && [[ "$(reported_version "$dest")" == "OpenTofu v$version" ]]; then
+if [[ -x "$dest" ]] && [[ "$(cli_reported_version "$dest")" == "OpenTofu v$version" ]]; then
 	log "using cached OpenTofu v$version"
 	printf '%s\n' "$dest" >&3
 	exit 0
@@ -100,7 +93,7 @@ go build -p "$jobs" -trimpath \
 	-o "$tmp_root/tofu" github.com/opentofu/opentofu/cmd/tofu
 log "built in $((SECONDS - start))s"
 
-got="$(reported_version "$tmp_root/tofu")"
+got="$(cli_reported_version "$tmp_root/tofu")"
 if [[ "$got" != "OpenTofu v$version" ]]; then
 	log "built binary reports '$got', expected 'OpenTofu v$version'"
 	exit 1

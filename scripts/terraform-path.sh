@@ -48,20 +48,13 @@ if tf="$(command -v terraform 2>/dev/null)" && [[ -n "$tf" ]]; then
 	found "$tf"
 fi
 
+# shellcheck source=scripts/cli-version-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli-version-lib.sh"
+
 tmp_root="$(mktemp -d "${TMPDIR:-/tmp}/terraform-path.XXXXXX")"
 trap 'rm -rf "$tmp_root"' EXIT
-: >"$tmp_root/empty.tfrc"
 
-# First line of `<binary> version` (no pipe into head: with pipefail an
-# early-closed pipe would fail the whole function).
-reported_version() {
-	local out
-	out="$(TF_CLI_CONFIG_FILE="$tmp_root/empty.tfrc" CHECKPOINT_DISABLE=1 \
-		"$1" version 2>/dev/null)" || true
-	printf '%s\n' "${out%%$'\n'*}"
-}
-
-if [[ -x "$dest" ]] && [[ "$(reported_version "$dest")" == "Terraform v$version" ]]; then
+if [[ -x "$dest" ]] && [[ "$(cli_reported_version "$dest")" == "Terraform v$version" ]]; then
 	log "using cached Terraform v$version"
 	found "$dest"
 fi
@@ -91,7 +84,7 @@ fi
 cat "$tmp_root/install.log" >&2
 log "built in $((SECONDS - start))s"
 
-got="$(reported_version "$tmp_root/bin/terraform")"
+got="$(cli_reported_version "$tmp_root/bin/terraform")"
 if [[ "$got" != "Terraform v$version" ]]; then
 	log "built binary reports '$got', expected 'Terraform v$version'"
 	exit 1
