@@ -181,12 +181,7 @@ func nestedCol[T, U any](key, desc string, cols []column[U], get func(*T) []U) c
 
 func (c nested[T, U]) name() string { return c.key }
 
-func (c nested[T, U]) attribute() schema.Attribute {
-	return schema.ListNestedAttribute{
-		Computed: true, Description: c.desc,
-		NestedObject: schema.NestedAttributeObject{Attributes: attributes(c.cols)},
-	}
-}
+func (c nested[T, U]) attribute() schema.Attribute { return listNested(c.desc, c.cols) }
 
 func (c nested[T, U]) value(typ tftypes.Type, r *T) tftypes.Value {
 	return listValue(typ, c.cols, c.get(r))

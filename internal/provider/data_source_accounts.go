@@ -43,7 +43,7 @@ func NewAccountsDataSource() datasource.DataSource {
 			Description: "Lists the Talkdesk instances (accounts) under the organization that owns the credentials, sorted by `id`. `ids` and `status` are applied by the provider (the accounts endpoint takes no filter); no match gives an empty list.",
 			Attributes: map[string]schema.Attribute{
 				"ids":      accountIDsAttribute("Only these account ids (applied by the provider). Ids not under the organization are simply absent from the result."),
-				"status":   schema.StringAttribute{Optional: true, Description: "Only accounts with this status, e.g. `ACTIVE` (exact, case-insensitive; applied by the provider).", Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+				"status":   matchAttribute("Only accounts with this status, e.g. `ACTIVE` (exact, case-insensitive; applied by the provider)."),
 				"accounts": listNested("The accounts, sorted by `id`.", accountColumns),
 			},
 		},

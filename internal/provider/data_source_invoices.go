@@ -62,7 +62,7 @@ func NewInvoicesDataSource() datasource.DataSource {
 			Description: "Lists invoices of the organization's instances, each with its lines (the API serves one row per line; the provider groups them by invoice number). Sorted by `date` then `number`. `account_ids` is sent to the API as a filter; `number`, `from_date` and `to_date` are applied by the provider. No match gives an empty list.",
 			Attributes: map[string]schema.Attribute{
 				"account_ids": accountIDsAttribute("Only invoices of these accounts (sent to the API). An id not under the organization fails the read with its name."),
-				"number":      schema.StringAttribute{Optional: true, Description: "Only the invoice with this number (applied by the provider).", Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+				"number":      matchAttribute("Only the invoice with this number (applied by the provider)."),
 				"from_date":   schema.StringAttribute{Optional: true, Description: "Only invoices dated on or after this date: `YYYY-MM-DD` (from the start of that day, UTC) or an RFC 3339 timestamp (applied by the provider).", Validators: []validator.String{funcString("a date", checkDate)}},
 				"to_date":     schema.StringAttribute{Optional: true, Description: "Only invoices dated on or before this date: `YYYY-MM-DD` (to the end of that day, UTC) or an RFC 3339 timestamp (applied by the provider).", Validators: []validator.String{funcString("a date", checkDate)}},
 				"invoices":    listNested("The invoices, sorted by `date` then `number`.", invoiceListColumns),

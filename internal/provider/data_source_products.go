@@ -5,11 +5,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
@@ -30,8 +28,8 @@ func NewProductsDataSource() datasource.DataSource {
 		schema: schema.Schema{
 			Description: "Lists the Talkdesk price book, sorted by `id`. `family` and `charge_type` are applied by the provider (the products endpoint takes no filter); no match gives an empty list.",
 			Attributes: map[string]schema.Attribute{
-				"family":      schema.StringAttribute{Optional: true, Description: "Only products of this family, e.g. `LICENSE` (exact, case-insensitive; applied by the provider).", Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
-				"charge_type": schema.StringAttribute{Optional: true, Description: "Only products with this charge type, e.g. `RECURRING` (exact, case-insensitive; applied by the provider).", Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+				"family":      matchAttribute("Only products of this family, e.g. `LICENSE` (exact, case-insensitive; applied by the provider)."),
+				"charge_type": matchAttribute("Only products with this charge type, e.g. `RECURRING` (exact, case-insensitive; applied by the provider)."),
 				"products":    listNested("The products, sorted by `id`.", productColumns),
 			},
 		},

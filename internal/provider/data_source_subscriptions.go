@@ -8,14 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
 )
@@ -53,10 +50,9 @@ func NewSubscriptionsDataSource() datasource.DataSource {
 		schema: schema.Schema{
 			Description: "Lists contract lines (subscriptions) of the organization's instances, sorted by `account_id` then `id`. `account_ids` is sent to the API as a filter (long lists are split into several requests); `product_ids`, `status`, `ends_before` and `ends_after` are applied by the provider. No match gives an empty list.",
 			Attributes: map[string]schema.Attribute{
-				"account_ids": accountIDsAttribute("Only contract lines of these accounts (sent to the API). An id not under the organization fails the read with its name."),
-				"product_ids": schema.ListAttribute{Optional: true, ElementType: types.StringType, Description: "Only contract lines of these product codes (applied by the provider).",
-					Validators: []validator.List{listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))}},
-				"status":        schema.StringAttribute{Optional: true, Description: "Only contract lines with this status, e.g. `ACTIVATED` (exact, case-insensitive; applied by the provider).", Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+				"account_ids":   accountIDsAttribute("Only contract lines of these accounts (sent to the API). An id not under the organization fails the read with its name."),
+				"product_ids":   productIDsAttribute("Only contract lines of these product codes (applied by the provider)."),
+				"status":        matchAttribute("Only contract lines with this status, e.g. `ACTIVATED` (exact, case-insensitive; applied by the provider)."),
 				"ends_before":   schema.StringAttribute{Optional: true, Description: "Only contract lines whose `end_date` is strictly before this RFC 3339 timestamp, e.g. `2026-01-31T00:00:00Z` (applied by the provider). Must not be earlier than `ends_after`.", Validators: []validator.String{funcString("an RFC 3339 timestamp", checkRFC3339)}},
 				"ends_after":    schema.StringAttribute{Optional: true, Description: "Only contract lines whose `end_date` is strictly after this RFC 3339 timestamp (applied by the provider).", Validators: []validator.String{funcString("an RFC 3339 timestamp", checkRFC3339)}},
 				"subscriptions": listNested("The contract lines, sorted by `account_id` then `id`.", subscriptionColumns),

@@ -3,18 +3,14 @@ package provider
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"math/big"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -52,11 +48,10 @@ func NewUsageDataSource() datasource.DataSource {
 			Description: "Lists monthly usage aggregates per account and product, sorted by `month`, `account_id`, `product_id` then `id`, with `totals` per currency. `account_ids` is sent to the API as a filter, and so is the month range when both `from_month` and `to_month` are set and span at most 72 months; `product_ids` (and an open-ended month range) are applied by the provider. No match gives an empty list.",
 			Attributes: map[string]schema.Attribute{
 				"account_ids": accountIDsAttribute("Only usage of these accounts (sent to the API). An id not under the organization fails the read with its name."),
-				"product_ids": schema.ListAttribute{Optional: true, ElementType: types.StringType, Description: "Only usage of these product codes (applied by the provider).",
-					Validators: []validator.List{listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))}},
-				"from_month": schema.StringAttribute{Optional: true, Description: "First month, `YYYY-MM`, inclusive.", Validators: monthValidators},
-				"to_month":   schema.StringAttribute{Optional: true, Description: "Last month, `YYYY-MM`, inclusive; not before `from_month`.", Validators: monthValidators},
-				"usage":      listNested("The usage aggregates, sorted by `month`, `account_id`, `product_id` then `id`.", usageColumns),
+				"product_ids": productIDsAttribute("Only usage of these product codes (applied by the provider)."),
+				"from_month":  schema.StringAttribute{Optional: true, Description: "First month, `YYYY-MM`, inclusive.", Validators: monthValidators},
+				"to_month":    schema.StringAttribute{Optional: true, Description: "Last month, `YYYY-MM`, inclusive; not before `from_month`.", Validators: monthValidators},
+				"usage":       listNested("The usage aggregates, sorted by `month`, `account_id`, `product_id` then `id`.", usageColumns),
 				"totals": schema.MapAttribute{Computed: true, ElementType: types.NumberType,
 					Description: "Sum of `total_amount` of the listed usage per `currency` code, computed exactly in decimal. Rows with a null currency or amount are not counted."},
 			},
@@ -148,46 +143,4 @@ func usageTotals(rows []usage) tftypes.Value {
 		vals[cur] = ratValue(sum)
 	}
 	return tftypes.NewValue(tftypes.Map{ElementType: tftypes.Number}, vals)
-}
-
-// orderedBounds checks at validate time that a range's lower bound is not
-// after its upper bound; inverted compares two valid bounds.
-type orderedBounds struct {
-	from, to string
-	inverted func(from, to string) bool
-}
-
-// monthsInverted: YYYY-MM strings order like the months they name.
-func monthsInverted(from, to string) bool {
-	return checkMonth(from) == nil && checkMonth(to) == nil && from > to
-}
-
-// instantsInverted: equal bounds are allowed (an empty window, as a
-// variable of 0 days computes); a lower bound after the upper is a mistake.
-func instantsInverted(from, to string) bool {
-	f, err1 := time.Parse(time.RFC3339, from)
-	t, err2 := time.Parse(time.RFC3339, to)
-	return err1 == nil && err2 == nil && f.After(t)
-}
-
-func datesInverted(from, to string) bool {
-	f, err1 := parseDateBound(from, false)
-	t, err2 := parseDateBound(to, true)
-	return err1 == nil && err2 == nil && f.After(t)
-}
-
-func (v orderedBounds) Description(context.Context) string {
-	return fmt.Sprintf("%s must not be after %s", v.from, v.to)
-}
-func (v orderedBounds) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v orderedBounds) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
-	var diags diag.Diagnostics
-	from, okFrom := stringInput(ctx, req.Config, v.from, &diags)
-	to, okTo := stringInput(ctx, req.Config, v.to, &diags)
-	if diags.HasError() || !okFrom || !okTo || !v.inverted(from, to) {
-		return
-	}
-	resp.Diagnostics.AddAttributeError(path.Root(v.to), "Invalid range",
-		fmt.Sprintf("%s (%s) is after %s (%s), so nothing can match: set %s on or after %s.", v.from, from, v.to, to, v.to, v.from))
 }

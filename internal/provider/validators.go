@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
@@ -145,4 +148,46 @@ func (v int64Check) ValidateInt64(_ context.Context, req validator.Int64Request,
 	if err := v(req.ConfigValue.ValueInt64()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(), err.Error())
 	}
+}
+
+// orderedBounds checks at validate time that a range's lower bound is not
+// after its upper bound; inverted compares two valid bounds.
+type orderedBounds struct {
+	from, to string
+	inverted func(from, to string) bool
+}
+
+// monthsInverted: YYYY-MM strings order like the months they name.
+func monthsInverted(from, to string) bool {
+	return checkMonth(from) == nil && checkMonth(to) == nil && from > to
+}
+
+// instantsInverted: equal bounds are allowed (an empty window, as a
+// variable of 0 days computes); a lower bound after the upper is a mistake.
+func instantsInverted(from, to string) bool {
+	f, err1 := time.Parse(time.RFC3339, from)
+	t, err2 := time.Parse(time.RFC3339, to)
+	return err1 == nil && err2 == nil && f.After(t)
+}
+
+func datesInverted(from, to string) bool {
+	f, err1 := parseDateBound(from, false)
+	t, err2 := parseDateBound(to, true)
+	return err1 == nil && err2 == nil && f.After(t)
+}
+
+func (v orderedBounds) Description(context.Context) string {
+	return fmt.Sprintf("%s must not be after %s", v.from, v.to)
+}
+func (v orderedBounds) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v orderedBounds) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var diags diag.Diagnostics
+	from, okFrom := stringInput(ctx, req.Config, v.from, &diags)
+	to, okTo := stringInput(ctx, req.Config, v.to, &diags)
+	if diags.HasError() || !okFrom || !okTo || !v.inverted(from, to) {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(path.Root(v.to), "Invalid range",
+		fmt.Sprintf("%s (%s) is after %s (%s), so nothing can match: set %s on or after %s.", v.from, from, v.to, to, v.to, v.from))
 }
