@@ -85,8 +85,9 @@ func TestStaticTokenRefused(t *testing.T) {
 	}
 }
 
-// TestOneTokenSharedByConcurrentReads reads 50 pages from several
-// goroutines at once: one token request in all.
+// TestOneTokenSharedByConcurrentReads reads one listing of 10 pages from
+// several goroutines at once: one read of the pages (the snapshot) and one
+// token request in all.
 func TestOneTokenSharedByConcurrentReads(t *testing.T) {
 	t.Parallel()
 	f := newFakeAPI(t)
@@ -106,8 +107,8 @@ func TestOneTokenSharedByConcurrentReads(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if api, tokens := f.stats(); api != 50 || tokens != 1 {
-		t.Errorf("server saw %d API and %d token requests, want 50 and 1", api, tokens)
+	if api, tokens := f.stats(); api != 10 || tokens != 1 {
+		t.Errorf("server saw %d API and %d token requests, want 10 and 1", api, tokens)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -262,6 +263,7 @@ func TestTokenRenewedBeforeExpiry(t *testing.T) {
 	}
 	ts.renewAt = time.Now().Add(-time.Second)
 	ts.mu.Unlock()
+	c.ForgetSnapshot()
 	if _, err := c.Accounts(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,9 @@ type Client struct {
 	// filterRefused holds the endpoint paths whose API refused the filter
 	// parameter; they are read unfiltered and filtered locally.
 	filterRefused sync.Map
-	stats         struct{ requests, throttled, retries atomic.Int64 }
+	// snapshot holds the listings read by this Client (one per process).
+	snapshot snapshot
+	stats    struct{ requests, throttled, retries atomic.Int64 }
 }
 
 // Stats are counters of a Client since it was made.

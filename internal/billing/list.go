@@ -43,10 +43,12 @@ func list[T record](ctx context.Context, c *Client, ep endpoint, q Query) ([]T, 
 	}
 	if len(exprs) == 0 {
 		exprs = []string{""}
+	} else if items, ok, err := fromWholeListing[T](ctx, c, ep, q); ok {
+		return items, err
 	}
 	results := make([][]T, len(exprs))
 	err = forEach(ctx, len(exprs), filterWorkers, func(ctx context.Context, i int) error {
-		items, err := readCollection[T](ctx, c, ep, exprs[i])
+		items, _, err := sharedListing[T](ctx, c, ep, exprs[i])
 		results[i] = items
 		return err
 	})
@@ -57,14 +59,13 @@ func list[T record](ctx context.Context, c *Client, ep endpoint, q Query) ([]T, 
 		// is read whole, and the provider keeps the records asked for.
 		c.filterRefused.Store(ep.path, true)
 		c.retry.logWarn(ctx, "the API refused the filter parameter; reading unfiltered and filtering locally", map[string]any{"path": ep.path, "error": api.Error()})
-		items, err := readCollection[T](ctx, c, ep, "")
+		items, _, err := sharedListing[T](ctx, c, ep, "")
 		if err != nil {
 			return nil, err
 		}
 		return mergeSelected([][]T{items}, q), nil
 	case err != nil && errors.As(err, &api) && api.StatusCode == http.StatusForbidden && len(q.AccountIDs) > 0:
-		c.nameForeignAccounts(ctx, api, q.AccountIDs)
-		return nil, err
+		return nil, c.nameForeignAccounts(ctx, api, q.AccountIDs)
 	case err != nil:
 		return nil, err
 	}
@@ -90,7 +91,8 @@ func (c *Client) filterClauses(ep endpoint, q Query) []Clause {
 
 // mergeSelected concatenates the listings without duplicates and keeps
 // only the records q selects, so a server that ignored a filter still
-// yields exactly the requested records.
+// yields exactly the requested records. One listing that holds only
+// selected records is returned as it is: shared, not copied.
 func mergeSelected[T record](results [][]T, q Query) []T {
 	n := 0
 	for _, r := range results {
@@ -98,6 +100,9 @@ func mergeSelected[T record](results [][]T, q Query) []T {
 	}
 	accounts := setOf(q.AccountIDs)
 	months := setOf(q.Months)
+	if len(results) == 1 && allSelected(results[0], accounts, months) {
+		return results[0]
+	}
 	out := make([]T, 0, n)
 	var seen map[string]struct{}
 	if len(results) > 1 {
@@ -106,19 +111,8 @@ func mergeSelected[T record](results [][]T, q Query) []T {
 	for _, items := range results {
 		for i := range items {
 			r := &items[i]
-			if accounts != nil {
-				if id, ok := recordAccountID(r); ok {
-					if _, want := accounts[id]; !want {
-						continue
-					}
-				}
-			}
-			if months != nil {
-				if u, ok := any(r).(*Usage); ok {
-					if _, want := months[u.Month.Value]; !want {
-						continue
-					}
-				}
+			if !selected(r, accounts, months) {
+				continue
 			}
 			if seen != nil {
 				id := recordID(r)
@@ -133,6 +127,35 @@ func mergeSelected[T record](results [][]T, q Query) []T {
 	return out
 }
 
+// selected reports whether r is among the accounts and months asked for
+// (nil: any).
+func selected[T record](r *T, accounts, months map[string]struct{}) bool {
+	if accounts != nil {
+		if id, ok := recordAccountID(r); ok {
+			if _, want := accounts[id]; !want {
+				return false
+			}
+		}
+	}
+	if months != nil {
+		if u, ok := any(r).(*Usage); ok {
+			if _, want := months[u.Month.Value]; !want {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func allSelected[T record](items []T, accounts, months map[string]struct{}) bool {
+	for i := range items {
+		if !selected(&items[i], accounts, months) {
+			return false
+		}
+	}
+	return true
+}
+
 func setOf(vs []string) map[string]struct{} {
 	if len(vs) == 0 {
 		return nil
@@ -144,22 +167,34 @@ func setOf(vs []string) map[string]struct{} {
 	return m
 }
 
-// nameForeignAccounts lists the organization's accounts to tell which of
-// the requested ids are not under it; on failure the 403 stays as it is.
-func (c *Client) nameForeignAccounts(ctx context.Context, api *APIError, requested []string) {
-	accounts, err := c.Accounts(ctx)
+// nameForeignAccounts returns the 403 with the requested ids that are not
+// under the organization, found by listing its accounts; on failure the
+// 403 stays as it is. The error may be shared by the waiters of one read,
+// so a copy is annotated.
+func (c *Client) nameForeignAccounts(ctx context.Context, api *APIError, requested []string) error {
+	foreign, err := c.foreignAccounts(ctx, requested)
 	if err != nil {
-		return
+		return api
 	}
-	own := make(map[string]struct{}, len(accounts))
-	for _, a := range accounts {
-		own[a.ID] = struct{}{}
+	named := *api
+	named.ForeignAccountIDs = foreign
+	return &named
+}
+
+// foreignAccounts are the ids among requested that are not under the
+// organization, in the order first requested.
+func (c *Client) foreignAccounts(ctx context.Context, requested []string) ([]string, error) {
+	index, err := c.AccountIndex(ctx)
+	if err != nil {
+		return nil, err
 	}
+	var foreign []string
 	for _, id := range uniqueStrings(requested) {
-		if _, ok := own[id]; !ok {
-			api.ForeignAccountIDs = append(api.ForeignAccountIDs, id)
+		if _, ok := index.ByID(id); !ok {
+			foreign = append(foreign, id)
 		}
 	}
+	return foreign, nil
 }
 
 // pageSizes are the page sizes tried, largest first: 250 is documented

@@ -62,12 +62,9 @@ func readAccounts(ctx context.Context, client *billing.Client, cfg tfsdk.Config,
 	if err != nil {
 		return readError("Talkdesk accounts", err)
 	}
-	kept := accounts[:0]
-	for _, a := range accounts {
-		if (ids == nil || ids[a.ID]) && (!byStatus || strings.EqualFold(a.Status.Value, status)) {
-			kept = append(kept, a)
-		}
-	}
+	kept := selectRecords(accounts, func(a *billing.Account) bool {
+		return (ids == nil || ids[a.ID]) && (!byStatus || strings.EqualFold(a.Status.Value, status))
+	})
 	slices.SortFunc(kept, func(x, y billing.Account) int { return strings.Compare(x.ID, y.ID) })
 	setList(b, "accounts", accountColumns, kept)
 	return diags
@@ -106,22 +103,23 @@ func readAccount(ctx context.Context, client *billing.Client, cfg tfsdk.Config, 
 	if diags.HasError() {
 		return diags
 	}
-	accounts, err := client.Accounts(ctx)
+	accounts, err := client.AccountIndex(ctx)
 	if err != nil {
 		return readError("Talkdesk accounts", err)
 	}
-	for i := range accounts {
-		a := &accounts[i]
-		if (byID && a.ID == id) || (!byID && a.Name.Valid && a.Name.Value == name) {
-			setRecord(b, accountColumns, a)
-			return diags
-		}
+	a, found := accounts.ByName(name)
+	if byID {
+		a, found = accounts.ByID(id)
+	}
+	if found {
+		setRecord(b, accountColumns, a)
+		return diags
 	}
 	attr, what := "name", fmt.Sprintf("name %q", name)
 	if byID {
 		attr, what = "id", fmt.Sprintf("id %q", id)
 	}
 	diags.AddAttributeError(path.Root(attr), "Talkdesk account not found",
-		fmt.Sprintf("No account with %s is under the organization (%d accounts listed). data.talkdesk_accounts lists them all.", what, len(accounts)))
+		fmt.Sprintf("No account with %s is under the organization (%d accounts listed). data.talkdesk_accounts lists them all.", what, accounts.Len()))
 	return diags
 }

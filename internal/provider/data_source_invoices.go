@@ -164,24 +164,23 @@ func readInvoices(ctx context.Context, client *billing.Client, cfg tfsdk.Config,
 			return readError("Talkdesk invoices", err)
 		}
 	}
-	kept := lines[:0]
 	undated := 0
-	for _, l := range lines {
+	kept := selectRecords(lines, func(l *line) bool {
 		if byNumber && l.Number.Value != number {
-			continue
+			return false
 		}
 		if from != nil || to != nil {
 			date, err := time.Parse(time.RFC3339, l.Date.Value)
 			if err != nil {
 				undated++
-				continue
+				return false
 			}
 			if from != nil && date.Before(*from) || to != nil && date.After(*to) {
-				continue
+				return false
 			}
 		}
-		kept = append(kept, l)
-	}
+		return true
+	})
 	if undated > 0 {
 		diags.AddWarning("Invoice lines without a readable date",
 			fmt.Sprintf("%d invoice lines have no RFC 3339 date, so from_date/to_date cannot place them; they are left out of the result.", undated))
@@ -196,16 +195,11 @@ func readInvoice(ctx context.Context, client *billing.Client, cfg tfsdk.Config, 
 	if diags.HasError() {
 		return diags
 	}
-	lines, err := client.InvoiceLines(ctx, billing.Query{})
+	invoices, err := client.InvoiceIndex(ctx)
 	if err != nil {
 		return readError("Talkdesk invoices", err)
 	}
-	kept := lines[:0]
-	for _, l := range lines {
-		if l.Number.Value == number {
-			kept = append(kept, l)
-		}
-	}
+	kept := invoices.Lines(number)
 	if len(kept) == 0 {
 		diags.AddAttributeError(path.Root("number"), "Talkdesk invoice not found",
 			fmt.Sprintf("No invoice numbered %q is among the invoices of the organization's accounts. data.talkdesk_invoices lists them.", number))

@@ -48,13 +48,10 @@ func readProducts(ctx context.Context, client *billing.Client, cfg tfsdk.Config,
 	if err != nil {
 		return readError("Talkdesk products", err)
 	}
-	kept := products[:0]
-	for _, p := range products {
-		if (!byFamily || p.Family.Valid && strings.EqualFold(p.Family.Value, family)) &&
-			(!byCharge || p.ChargeType.Valid && strings.EqualFold(p.ChargeType.Value, charge)) {
-			kept = append(kept, p)
-		}
-	}
+	kept := selectRecords(products, func(p *billing.Product) bool {
+		return (!byFamily || p.Family.Valid && strings.EqualFold(p.Family.Value, family)) &&
+			(!byCharge || p.ChargeType.Valid && strings.EqualFold(p.ChargeType.Value, charge))
+	})
 	slices.SortFunc(kept, func(x, y billing.Product) int { return strings.Compare(x.ID, y.ID) })
 	setList(b, "products", productColumns, kept)
 	return diags

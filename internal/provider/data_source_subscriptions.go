@@ -88,24 +88,23 @@ func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Co
 	if err != nil {
 		return readError("Talkdesk subscriptions", err)
 	}
-	kept := subs[:0]
 	undated := 0
-	for _, s := range subs {
+	kept := selectRecords(subs, func(s *sub) bool {
 		if products != nil && !products[s.ProductID.Value] || byStatus && !strings.EqualFold(s.Status.Value, status) {
-			continue
+			return false
 		}
 		if before != nil || after != nil {
 			end, err := time.Parse(time.RFC3339, s.EndDate.Value)
 			if err != nil {
 				undated++
-				continue
+				return false
 			}
 			if before != nil && !end.Before(*before) || after != nil && !end.After(*after) {
-				continue
+				return false
 			}
 		}
-		kept = append(kept, s)
-	}
+		return true
+	})
 	if undated > 0 {
 		diags.AddWarning("Contract lines without a readable end date",
 			fmt.Sprintf("%d contract lines have no RFC 3339 end_date, so ends_before/ends_after cannot place them; they are left out of the result.", undated))

@@ -87,15 +87,11 @@ func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b 
 			return readError("Talkdesk usage", err)
 		}
 	}
-	kept := rows[:0]
-	for _, u := range rows {
+	kept := selectRecords(rows, func(u *usage) bool {
 		// YYYY-MM strings order like the months they name.
-		if products != nil && !products[u.ProductID.Value] ||
-			hasFrom && u.Month.Value < from || hasTo && u.Month.Value > to {
-			continue
-		}
-		kept = append(kept, u)
-	}
+		return (products == nil || products[u.ProductID.Value]) &&
+			(!hasFrom || u.Month.Value >= from) && (!hasTo || u.Month.Value <= to)
+	})
 	slices.SortFunc(kept, func(x, y usage) int {
 		return cmp.Or(strings.Compare(x.Month.Value, y.Month.Value), strings.Compare(x.AccountID.Value, y.AccountID.Value),
 			strings.Compare(x.ProductID.Value, y.ProductID.Value), strings.Compare(x.ID, y.ID))

@@ -1,0 +1,44 @@
+package billing
+
+import (
+	"context"
+	"net/http"
+)
+
+// fromWholeListing answers a read that the server would filter (by
+// account or month) from the unfiltered listing of ep when this Client
+// holds it or is reading it: the records are selected here exactly as the
+// server selects them, including its 403 for account ids not under the
+// organization. ok is false when there is no such listing, or its read
+// failed: the caller then reads the filtered listing itself. A whole
+// listing is never started only to serve a filtered read.
+func fromWholeListing[T record](ctx context.Context, c *Client, ep endpoint, q Query) (items []T, ok bool, err error) {
+	key := listingKey{ep.path, ""}
+	l := c.snapshot.joinExisting(key)
+	if l == nil {
+		return nil, false, nil
+	}
+	all, _, err := awaitRecords[T](ctx, c, key, l)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, true, err // this caller's own deadline or cancellation
+		}
+		return nil, false, nil
+	}
+	if len(q.AccountIDs) > 0 {
+		foreign, err := c.foreignAccounts(ctx, q.AccountIDs)
+		if err != nil {
+			return nil, false, nil // the server will say
+		}
+		if len(foreign) > 0 {
+			return nil, true, &APIError{
+				StatusCode: http.StatusForbidden, Message: "Forbidden",
+				Description:       "the accounts named are not under the organization (answered from the organization's accounts read in this run)",
+				Method:            http.MethodGet,
+				URL:               c.pageURL(ep, "", 1),
+				ForeignAccountIDs: foreign,
+			}
+		}
+	}
+	return mergeSelected([][]T{all}, q), true, nil
+}
