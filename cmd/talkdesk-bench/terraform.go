@@ -40,6 +40,12 @@ func countUsage(d sandbox.Dataset) string { return strconv.Itoa(len(d.Usage)) }
 // terraformRun plans config with the real Terraform CLI and the provider
 // binary, and checks the row counts against the sandbox's data.
 func terraformRun(opts sandbox.Options, config string, want func(sandbox.Dataset) string) (result, error) {
+	return terraformRunFor(opts, func(sandbox.Dataset) string { return config }, want)
+}
+
+// terraformRunFor is terraformRun with a configuration written for the
+// sandbox's data (lookups of records it holds).
+func terraformRunFor(opts sandbox.Options, configFor func(sandbox.Dataset) string, want func(sandbox.Dataset) string) (result, error) {
 	opts.RetryAfter = "1"
 	srv, err := sandbox.Start(opts)
 	if err != nil {
@@ -62,7 +68,7 @@ func terraformRun(opts sandbox.Options, config string, want func(sandbox.Dataset
 	}
 	work := filepath.Join(dir, "config")
 	_ = os.Mkdir(work, 0o755)
-	tf := "terraform {\n  required_providers {\n    talkdesk = { source = \"talkdesk/talkdesk\" }\n  }\n}\n" + config
+	tf := "terraform {\n  required_providers {\n    talkdesk = { source = \"talkdesk/talkdesk\" }\n  }\n}\n" + configFor(srv.Data())
 	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(tf), 0o600); err != nil {
 		return result{}, err
 	}
