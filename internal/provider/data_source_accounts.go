@@ -89,7 +89,7 @@ func NewAccountDataSource() datasource.DataSource {
 	return newDataSource(dataSource{
 		typeName: "account",
 		schema: schema.Schema{
-			Description: "Looks up one Talkdesk instance (account) under the organization by `id` or `name`. Fails when no account matches.",
+			Description: "Looks up one Talkdesk instance (account) under the organization by `id` or `name`. Fails when no account matches. The accounts are listed once per Terraform run and looked up in an index, so any number of these blocks (`for_each` over instance names or ids) costs one listing; every block of a run sees the same snapshot, and the next plan reads afresh.",
 			Attributes:  attrs,
 		},
 		read: readAccount,

@@ -80,7 +80,7 @@ func NewInvoiceDataSource() datasource.DataSource {
 	return newDataSource(dataSource{
 		typeName: "invoice",
 		schema: schema.Schema{
-			Description: "Looks up one invoice by number, with its lines sorted by `id`. The API has no lookup by number, so the provider reads the invoice lines and picks the invoice's. Fails when no invoice has the number.",
+			Description: "Looks up one invoice by number, with its lines sorted by `id`. The API has no lookup by number, so the provider lists the invoice lines once per Terraform run and finds each invoice in an index: any number of these blocks (`for_each` over invoice numbers) costs one listing, every block of a run sees the same snapshot, and the next plan reads afresh. Fails when no invoice has the number.",
 			Attributes:  attrs,
 		},
 		read: readInvoice,
