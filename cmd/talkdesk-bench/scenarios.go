@@ -57,6 +57,7 @@ func scenarios(quick bool) []scenario {
 		name: "terraform: usage rows end to end, 50ms latency",
 		run:  func() (result, error) { return terraformRun(big, allUsage, countUsage) },
 	})
+	out = append(out, failureScenarios()...)
 	return out
 }
 

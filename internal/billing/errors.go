@@ -134,7 +134,9 @@ func (e *RetriesExhaustedError) Error() string {
 	if e.Attempts == 1 {
 		attempts = "attempt"
 	}
-	return fmt.Sprintf("%s %s: gave up after %d %s (%s): %v", e.Method, e.URL, e.Attempts, attempts, why, e.Last)
+	// The last error names the same request: say it once.
+	last := strings.TrimPrefix(e.Last.Error(), e.Method+" "+e.URL+": ")
+	return fmt.Sprintf("%s %s: gave up after %d %s (%s): %s", e.Method, e.URL, e.Attempts, attempts, why, last)
 }
 
 func (e *RetriesExhaustedError) Unwrap() error { return e.Last }
