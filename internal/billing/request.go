@@ -142,10 +142,14 @@ func (c *Client) attempt(ctx context.Context, rawURL, token string, decode func(
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 		_ = resp.Body.Close()
 	}()
+	if resp.StatusCode != http.StatusUnauthorized {
+		// The API got past the token: a later 401 to it means it expired
+		// or was revoked (see getJSON).
+		c.tokens.Accepted(token)
+	}
 	now := time.Now()
 	if resp.StatusCode == http.StatusOK {
 		c.limiter.Success(now)
-		c.tokens.Accepted(token)
 		body := bufio.NewReader(resp.Body)
 		if head, _ := body.Peek(sniffLen); foreignBody(resp.Header.Get("Content-Type"), head) {
 			// Not the API: a login page, a proxy's notice, a web site.
