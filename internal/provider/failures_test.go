@@ -250,3 +250,19 @@ func TestBrokenEnvironments(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryDataSourceDeclaresItsEndpoint: the scope check before a read
+// knows a data source's scope only through the endpoint it declares.
+func TestEveryDataSourceDeclaresItsEndpoint(t *testing.T) {
+	p := New("test")()
+	for _, newDS := range p.DataSources(t.Context()) {
+		ds, ok := newDS().(*dataSource)
+		if !ok {
+			t.Errorf("%T is not built on the shared dataSource shell", newDS())
+			continue
+		}
+		if ds.endpoint.Scope() == "" {
+			t.Errorf("talkdesk_%s declares no API endpoint with a scope (endpoint %q)", ds.typeName, ds.endpoint)
+		}
+	}
+}
