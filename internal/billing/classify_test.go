@@ -193,7 +193,9 @@ func TestFailureClassification(t *testing.T) {
 		{name: "token 404 HTML", token: html(404), want: KindNotAPI, tokSent: 1, says: []string{"404 Not Found", "an HTML page"}},
 		{name: "token 401 HTML", token: html(401), want: KindNotAPI, tokSent: 1, says: []string{"401 Unauthorized", "an HTML page"}},
 		{name: "token 200 JSON without a token", token: func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, map[string]string{"hello": "world"}) }, want: KindNotAPI, tokSent: 1, says: []string{"no access_token"}},
-		{name: "token 403 JSON without error", token: func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 403, map[string]string{"message": "Forbidden"}) }, want: KindMissingScope, tokSent: 1, says: []string{"403 Forbidden"}},
+		{name: "token 403 JSON without error", token: func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, 403, map[string]string{"message": "Forbidden"})
+		}, want: KindMissingScope, tokSent: 1, says: []string{"403 Forbidden"}},
 		{name: "token 503", token: oauthErr(503, "temporarily_unavailable"), want: KindUnavailable, tokSent: 3, says: []string{"gave up after 3 attempts"}},
 		{name: "token 429", token: text(429, "slow down"), want: KindThrottled, tokSent: 3, says: []string{`"slow down"`}},
 	}

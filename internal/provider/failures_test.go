@@ -153,6 +153,15 @@ func TestBrokenEnvironments(t *testing.T) {
 				wantSent: -1,
 			}
 		}},
+		{"refused token port", func(t *testing.T) env {
+			srv := startTestSandbox(t, sandbox.Options{})
+			port := closedPort(t)
+			return env{
+				config: block(srv.URL, fmt.Sprintf("http://127.0.0.1:%d/oauth/token", port), "max_retries = 0") + products,
+				want:   []string{fmt.Sprintf("Cannot connect to 127.0.0.1:%d", port), "connection refused", "token_url (TALKDESK_TOKEN_URL)"},
+				sent:   func() int64 { return int64(srv.Stats().APIRequests) }, wantSent: 0,
+			}
+		}},
 		{"self-signed HTTPS server", func(t *testing.T) env {
 			h := newBrokenHost(t, true, issueToken, answerJSON(http.StatusOK, `{}`))
 			host := strings.TrimPrefix(h.srv.URL, "https://")
