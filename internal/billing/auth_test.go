@@ -15,21 +15,21 @@ import (
 	"time"
 )
 
-// TestReauthenticatesOn401 revokes the token after the API accepted it:
-// the client must fetch exactly one more token and succeed.
+// TestReauthenticatesOn401 revokes the token after the API accepted it
+// (for another listing): the client must fetch exactly one more token and
+// succeed.
 func TestReauthenticatesOn401(t *testing.T) {
 	f := newFakeAPI(t)
 	data := genAccounts(3)
 	setRecords(f, endpointAccounts.path, data)
-	f.hook = revokeAt(f, 2)
 	c := f.client(nil)
-	for range 2 {
-		got, err := c.Accounts(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkExact(t, got, data)
+	f.hook = revokeAt(f, 2)
+	proveToken(t, f, c)
+	got, err := c.Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
+	checkExact(t, got, data)
 	api, tokens := f.stats()
 	if api != 3 || tokens != 2 {
 		t.Errorf("server saw %d API and %d token requests, want 3 and 2", api, tokens)
@@ -39,6 +39,16 @@ func TestReauthenticatesOn401(t *testing.T) {
 	}
 	if st := c.Stats(); st.TokenRequests != 2 {
 		t.Errorf("Stats().TokenRequests = %d, want 2", st.TokenRequests)
+	}
+}
+
+// proveToken has the API accept the client's first token: one request,
+// to another listing than the test's.
+func proveToken(t *testing.T, f *fakeAPI, c *Client) {
+	t.Helper()
+	setRecords(f, endpointProducts.path, genProducts(2))
+	if _, err := c.Products(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -80,9 +90,7 @@ func TestPersistent401(t *testing.T) {
 	f := newFakeAPI(t)
 	setRecords(f, endpointAccounts.path, genAccounts(3))
 	c := f.client(nil)
-	if _, err := c.Accounts(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	proveToken(t, f, c)
 	f.hook = failFirst(1<<30, status(http.StatusUnauthorized, ""))
 	_, err := c.Accounts(context.Background())
 	if KindOf(err) != KindNotEntitled {
@@ -242,13 +250,12 @@ func TestPrivateKeyJWT(t *testing.T) {
 	setRecords(f, endpointAccounts.path, data)
 	f.hook = revokeAt(f, 2)
 	c := f.client(func(c *Config) { c.ClientSecret, c.PrivateKey, c.KeyID = "", key, f.jwtKeyID })
-	for range 2 {
-		got, err := c.Accounts(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkExact(t, got, data)
+	proveToken(t, f, c)
+	got, err := c.Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
+	checkExact(t, got, data)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.tokenRequests != 2 || len(f.jtis) != 2 {
