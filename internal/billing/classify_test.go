@@ -323,3 +323,16 @@ func TestFailFastTransport(t *testing.T) {
 		t.Errorf("the TLS server saw %d connections, want 1", n)
 	}
 }
+
+// TestUndocumentedErrorBodyQuoted: a JSON error in another shape than the
+// documented one is quoted rather than lost.
+func TestUndocumentedErrorBodyQuoted(t *testing.T) {
+	f := newFakeAPI(t)
+	f.hook = failFirst(1<<30, func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "page out of range"})
+	})
+	_, err := f.client(nil).Accounts(context.Background())
+	if KindOf(err) != KindRejected || !strings.Contains(err.Error(), `page out of range`) {
+		t.Fatalf("got %v (kind %v), want a rejected request quoting the body", err, KindOf(err))
+	}
+}

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -191,7 +192,9 @@ func readAPIError(resp *http.Response, rawURL string) *APIError {
 	if !foreign && json.Unmarshal(body, &doc) == nil {
 		e.Code = rawString(doc.Code)
 		e.Message, e.Description, e.Fields = doc.Message, doc.Description, doc.Fields
-	} else if len(body) > 0 {
+	}
+	if len(bytes.TrimSpace(body)) > 0 && e.Code == "" && e.Message == "" && e.Description == "" && len(e.Fields) == 0 {
+		// Not the documented error document: say what came instead.
 		e.Body = quoteBody(ctype, body, resp.ContentLength)
 	}
 	if e.Message == "" {

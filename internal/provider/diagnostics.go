@@ -93,6 +93,8 @@ func readError(what string, err error) diag.Diagnostics {
 		diags.AddError(summary, err.Error()+"\n\nThe API or the network kept failing. Retry later; raise max_retries if the failures are transient."+proxy)
 	case errors.As(err, &changed):
 		diags.AddError(summary, err.Error()+"\n\nThe data changed on the Talkdesk side during the read. Run the plan again.")
+	case kind == billing.KindRejected && tokenSide:
+		diags.AddError(summary, detail+"The token endpoint rejected the request without an OAuth error; it was not retried. Check "+source+".")
 	case kind == billing.KindRejected:
 		diags.AddError(summary, detail+"The API rejected the request as invalid; it was not retried. Check the data source's arguments; if they look right, report the answer above as a provider issue.")
 	case kind.Retryable():
