@@ -23,7 +23,7 @@ func scenarios(quick bool) []scenario {
 		subsAccounts, usagePerMonth = 20, 5
 	}
 	large := sandbox.Options{Accounts: subsAccounts, SubscriptionsPerAccount: 300, InvoicesPerAccount: 1, UsageMonths: 1, UsagePerAccountMonth: 1}
-	var out []scenario
+	out := failureScenarios()
 	for _, lat := range []time.Duration{50 * time.Millisecond, 150 * time.Millisecond, 300 * time.Millisecond} {
 		opts := large
 		opts.Latency = lat

@@ -5,7 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"net"
+	"io"
 	"net/http"
 	"net/url"
 	"sync"
@@ -24,6 +24,12 @@ type tokenSource interface {
 	Invalidate(token string)
 	// Renewable reports whether Invalidate can lead to a different token.
 	Renewable() bool
+	// Accepted records that the API answered a request made with token.
+	Accepted(token string)
+	// Proven reports whether the API has accepted token before: a 401 to
+	// a proven token means it expired or was revoked, to an unproven one
+	// that the credentials do not open the API.
+	Proven(token string) bool
 }
 
 // staticToken is a ready access token; it cannot be renewed.
@@ -32,6 +38,8 @@ type staticToken string
 func (s staticToken) Token(context.Context) (string, error) { return string(s), nil }
 func (staticToken) Invalidate(string)                       {}
 func (staticToken) Renewable() bool                         { return false }
+func (staticToken) Accepted(string)                         {}
+func (staticToken) Proven(string) bool                      { return false }
 
 // cachedTokenSource fetches tokens with the client credentials grant and
 // caches one for the whole process, renewing it shortly before it expires.
@@ -49,6 +57,7 @@ type cachedTokenSource struct {
 
 	mu        sync.Mutex
 	token     string
+	proven    bool // the API accepted token
 	expiry    time.Time
 	renewAt   time.Time
 	fetches   int
@@ -77,6 +86,21 @@ func (s *cachedTokenSource) cached(now time.Time) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.token, s.token != "" && now.Before(s.renewAt)
+}
+
+func (s *cachedTokenSource) Accepted(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.token == token {
+		s.proven = true
+	}
+}
+
+func (s *cachedTokenSource) Proven(token string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// A token replaced since was in use long enough to be renewed.
+	return s.token != token || s.proven
 }
 
 func (s *cachedTokenSource) Invalidate(token string) {
@@ -113,7 +137,7 @@ func (s *cachedTokenSource) Token(ctx context.Context) (string, error) {
 	// Renew a little early: a tenth of the lifetime, at most 30 s.
 	margin := min(life/10, 30*time.Second)
 	s.mu.Lock()
-	s.token, s.expiry, s.renewAt = tok.AccessToken, now.Add(life), now.Add(life-margin)
+	s.token, s.proven, s.expiry, s.renewAt = tok.AccessToken, false, now.Add(life), now.Add(life-margin)
 	s.mu.Unlock()
 	return tok.AccessToken, nil
 }
@@ -146,49 +170,112 @@ func (s *cachedTokenSource) fetch(ctx context.Context) (*oauth2.Token, error) {
 		if hook != nil {
 			hook()
 		}
-		t, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, s.httpClient))
+		probe := &tokenProbe{client: s.httpClient}
+		t, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, probe.httpClient()))
 		if err == nil {
 			tok = t
 			return attemptResult{}
 		}
-		return s.classify(err)
+		return s.classify(err, probe)
 	})
 	return tok, err
 }
 
-// classify turns an oauth2 error into an AuthError, retryable when the
-// token endpoint was unavailable rather than refusing the client.
-func (s *cachedTokenSource) classify(err error) attemptResult {
+// classify turns a failed token request into an AuthError of one Kind:
+// only an OAuth error answer (400/401 with error) is the endpoint
+// refusing the client; a transport failure or an answer that is not a
+// token endpoint's says where the configuration points instead.
+func (s *cachedTokenSource) classify(err error, probe *tokenProbe) attemptResult {
 	ae := &AuthError{ClientID: s.clientID, TokenURL: s.tokenURL, Err: err}
+	if probe.transportErr != nil {
+		ae.Kind = KindOf(probe.transportErr)
+		ae.Err = probe.transportErr
+		return attemptResult{err: ae, retry: ae.Kind.Retryable()}
+	}
+	if probe.status == 0 {
+		return attemptResult{err: ae} // no request was sent
+	}
+	ae.StatusCode = probe.status
+	foreign := foreignBody(probe.contentType, probe.head)
 	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		ae.ErrorCode, ae.Description = re.ErrorCode, re.ErrorDescription
-		ae.Err = nil
-		if re.Response != nil {
-			ae.StatusCode = re.Response.StatusCode
-			if ae.ErrorCode == "" {
-				ae.Description = truncateBody(re.Body)
-			}
-			if retryableStatus(re.Response.StatusCode) {
-				return attemptResult{err: ae, retry: true, retryAfter: re.Response.Header.Get("Retry-After")}
-			}
+	isRetrieve := errors.As(err, &re)
+	switch {
+	case isRetrieve && re.ErrorCode != "" && !foreign && (probe.status == http.StatusOK || probe.status == http.StatusBadRequest || probe.status == http.StatusUnauthorized):
+		ae.Kind, ae.ErrorCode, ae.Description, ae.Err = KindAuthRefused, re.ErrorCode, re.ErrorDescription, nil
+	case probe.status == http.StatusOK:
+		// A 200 without a token: a web page or another service.
+		ae.Kind, ae.Err = KindNotAPI, nil
+		ae.Body = quoteBody(probe.contentType, probe.head, probe.length)
+		if !foreign {
+			ae.Description = "the answer held no access_token"
+			ae.Body = ""
 		}
-		return attemptResult{err: ae}
+	default:
+		ae.Kind, ae.Err = statusKind(probe.status, foreign), nil
+		if isRetrieve && re.ErrorCode != "" {
+			ae.ErrorCode, ae.Description = re.ErrorCode, re.ErrorDescription
+		} else {
+			ae.Body = quoteBody(probe.contentType, probe.head, probe.length)
+		}
 	}
-	var ne net.Error
-	var ue *url.Error
-	if errors.As(err, &ne) || errors.As(err, &ue) {
-		return attemptResult{err: ae, retry: true}
-	}
-	return attemptResult{err: ae}
+	return attemptResult{err: ae, retry: ae.Kind.Retryable(), retryAfter: probe.retryAfter}
 }
 
-func truncateBody(b []byte) string {
-	const limit = 300
-	if len(b) > limit {
-		return string(b[:limit]) + "…"
+// tokenProbe watches the one HTTP exchange of a token request, so that a
+// failure is classified by what was answered, not by oauth2's error text.
+type tokenProbe struct {
+	client       *http.Client
+	transportErr error
+	status       int
+	contentType  string
+	retryAfter   string
+	length       int64 // -1 while unknown
+	read         int64
+	head         []byte
+}
+
+// httpClient is the probe's client for one token request: the token
+// client with the exchange recorded.
+func (p *tokenProbe) httpClient() *http.Client {
+	c := *p.client
+	c.Transport = probeTransport{p}
+	return &c
+}
+
+type probeTransport struct{ p *tokenProbe }
+
+func (t probeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := t.p.client.Transport
+	if base == nil {
+		base = http.DefaultTransport
 	}
-	return string(b)
+	resp, err := base.RoundTrip(req)
+	if err != nil {
+		t.p.transportErr = newTransportError(t.p.client, req, err)
+		return nil, err
+	}
+	t.p.status, t.p.contentType, t.p.length = resp.StatusCode, resp.Header.Get("Content-Type"), resp.ContentLength
+	t.p.retryAfter = resp.Header.Get("Retry-After")
+	resp.Body = &headRecorder{ReadCloser: resp.Body, p: t.p}
+	return resp, nil
+}
+
+// headRecorder keeps the first sniffLen bytes of a body as it is read.
+type headRecorder struct {
+	io.ReadCloser
+	p *tokenProbe
+}
+
+func (h *headRecorder) Read(b []byte) (int, error) {
+	n, err := h.ReadCloser.Read(b)
+	h.p.read += int64(n)
+	if room := sniffLen - len(h.p.head); room > 0 {
+		h.p.head = append(h.p.head, b[:min(n, room)]...)
+	}
+	if err == io.EOF && h.p.length < 0 {
+		h.p.length = h.p.read
+	}
+	return n, err
 }
 
 // Fetches returns how many token requests were sent.

@@ -15,53 +15,89 @@ import (
 	"time"
 )
 
-// TestReauthenticatesOnce401 revokes the token before the first API
-// request: the client must fetch exactly one more token and succeed.
+// TestReauthenticatesOn401 revokes the token after the API accepted it
+// (for another listing): the client must fetch exactly one more token and
+// succeed.
 func TestReauthenticatesOn401(t *testing.T) {
 	f := newFakeAPI(t)
 	data := genAccounts(3)
 	setRecords(f, endpointAccounts.path, data)
-	f.hook = func(w http.ResponseWriter, r *http.Request, n int) bool {
-		if n == 1 {
-			f.mu.Lock()
-			f.revokeTokensLocked()
-			f.mu.Unlock()
-		}
-		return false
-	}
 	c := f.client(nil)
+	f.hook = revokeAt(f, 2)
+	proveToken(t, f, c)
 	got, err := c.Accounts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkExact(t, got, data)
 	api, tokens := f.stats()
-	if api != 2 || tokens != 2 {
-		t.Errorf("server saw %d API and %d token requests, want 2 and 2", api, tokens)
+	if api != 3 || tokens != 2 {
+		t.Errorf("server saw %d API and %d token requests, want 3 and 2", api, tokens)
 	}
-	if h := f.authHeaders; len(h) != 2 || h[0] != "Bearer tok-1" || h[1] != "Bearer tok-2" {
-		t.Errorf("Authorization headers %q, want tok-1 then tok-2", h)
+	if h := f.authHeaders; len(h) != 3 || h[0] != "Bearer tok-1" || h[1] != "Bearer tok-1" || h[2] != "Bearer tok-2" {
+		t.Errorf("Authorization headers %q, want tok-1, tok-1 then tok-2", h)
 	}
 	if st := c.Stats(); st.TokenRequests != 2 {
 		t.Errorf("Stats().TokenRequests = %d, want 2", st.TokenRequests)
 	}
 }
 
-// TestPersistent401 gives up after one renewal with an AuthError.
-func TestPersistent401(t *testing.T) {
+// proveToken has the API accept the client's first token: one request,
+// to another listing than the test's.
+func proveToken(t *testing.T, f *fakeAPI, c *Client) {
+	t.Helper()
+	setRecords(f, endpointProducts.path, genProducts(2))
+	if _, err := c.Products(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// revokeAt revokes every token when API request n arrives.
+func revokeAt(f *fakeAPI, n int) func(http.ResponseWriter, *http.Request, int) bool {
+	return func(w http.ResponseWriter, r *http.Request, got int) bool {
+		if got == n {
+			f.mu.Lock()
+			f.revokeTokensLocked()
+			f.mu.Unlock()
+		}
+		return false
+	}
+}
+
+// TestFreshToken401IsNotEntitled: a 401 to a token the API never
+// accepted is the credentials lacking the API: one token, one request,
+// no renewal, KindNotEntitled.
+func TestFreshToken401IsNotEntitled(t *testing.T) {
 	f := newFakeAPI(t)
 	setRecords(f, endpointAccounts.path, genAccounts(3))
 	f.hook = failFirst(1<<30, status(http.StatusUnauthorized, ""))
 	_, err := f.client(nil).Accounts(context.Background())
-	var ae *AuthError
-	if !errors.As(err, &ae) || ae.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("got %v, want an AuthError with status 401", err)
+	var api *APIError
+	if !errors.As(err, &api) || api.StatusCode != http.StatusUnauthorized || KindOf(err) != KindNotEntitled {
+		t.Fatalf("got %v (kind %v), want a 401 APIError of kind %v", err, KindOf(err), KindNotEntitled)
 	}
-	if api, tokens := f.stats(); api != 2 || tokens != 2 {
-		t.Errorf("server saw %d API and %d token requests, want 2 and 2", api, tokens)
+	if api, tokens := f.stats(); api != 1 || tokens != 1 {
+		t.Errorf("server saw %d API and %d token requests, want 1 and 1", api, tokens)
 	}
 	if strings.Contains(err.Error(), f.clientSecret) {
 		t.Errorf("error %q contains the client secret", err)
+	}
+}
+
+// TestPersistent401 renews a proven token once; when the new token is
+// refused too, the read fails as not entitled.
+func TestPersistent401(t *testing.T) {
+	f := newFakeAPI(t)
+	setRecords(f, endpointAccounts.path, genAccounts(3))
+	c := f.client(nil)
+	proveToken(t, f, c)
+	f.hook = failFirst(1<<30, status(http.StatusUnauthorized, ""))
+	_, err := c.Accounts(context.Background())
+	if KindOf(err) != KindNotEntitled {
+		t.Fatalf("got %v (kind %v), want kind %v", err, KindOf(err), KindNotEntitled)
+	}
+	if api, tokens := f.stats(); api != 3 || tokens != 2 {
+		t.Errorf("server saw %d API and %d token requests, want 3 and 2", api, tokens)
 	}
 }
 
@@ -73,9 +109,9 @@ func TestStaticTokenRefused(t *testing.T) {
 		c.ClientID, c.ClientSecret, c.TokenURL, c.AccessToken = "", "", "", "not-a-token"
 	})
 	_, err := c.Accounts(context.Background())
-	var ae *AuthError
-	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "refused the configured access token") {
-		t.Fatalf("got %v, want an AuthError about the configured token", err)
+	var api *APIError
+	if !errors.As(err, &api) || api.StatusCode != http.StatusUnauthorized || KindOf(err) != KindTokenRefused {
+		t.Fatalf("got %v (kind %v), want a 401 of kind %v", err, KindOf(err), KindTokenRefused)
 	}
 	if api, tokens := f.stats(); api != 1 || tokens != 0 {
 		t.Errorf("server saw %d API and %d token requests, want 1 and 0", api, tokens)
@@ -194,15 +230,16 @@ func TestTokenEndpointFailure(t *testing.T) {
 		if !errors.As(err, &re) || re.Attempts != 3 || !errors.As(err, &ae) || ae.StatusCode != http.StatusBadGateway {
 			t.Fatalf("got %v, want RetriesExhaustedError after 3 attempts wrapping a 502 AuthError", err)
 		}
-		if msg := err.Error(); !strings.Contains(msg, f.clientID) || !strings.Contains(msg, "bad gateway") || strings.Contains(msg, f.clientSecret) {
-			t.Errorf("error %q: want client id and body excerpt, no secret", msg)
+		if msg := err.Error(); !strings.Contains(msg, f.clientID) || !strings.Contains(msg, "an HTML page (text/html, 24 bytes)") || strings.Contains(msg, "<html") || strings.Contains(msg, f.clientSecret) {
+			t.Errorf("error %q: want client id and the body's type and length, no HTML, no secret", msg)
 		}
 	})
 }
 
 // TestPrivateKeyJWT authenticates with a signed client assertion; the
 // fake token endpoint verifies it (signature, kid, iss, sub, aud, jti,
-// lifetime). A 401 forces a second token request with a fresh jti.
+// lifetime). A 401 to the accepted token forces a second token request
+// with a fresh jti.
 func TestPrivateKeyJWT(t *testing.T) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -212,15 +249,9 @@ func TestPrivateKeyJWT(t *testing.T) {
 	f.jwtKey, f.jwtKeyID = &key.PublicKey, "key-2024-1"
 	data := genAccounts(3)
 	setRecords(f, endpointAccounts.path, data)
-	f.hook = func(w http.ResponseWriter, r *http.Request, n int) bool {
-		if n == 1 {
-			f.mu.Lock()
-			f.revokeTokensLocked()
-			f.mu.Unlock()
-		}
-		return false
-	}
+	f.hook = revokeAt(f, 2)
 	c := f.client(func(c *Config) { c.ClientSecret, c.PrivateKey, c.KeyID = "", key, f.jwtKeyID })
+	proveToken(t, f, c)
 	got, err := c.Accounts(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,8 +24,11 @@ type Client struct {
 	userAgent      string
 	requestTimeout time.Duration
 	tokens         tokenSource
-	limiter        *adaptiveLimiter
-	retry          retrier
+	// scopes are the configured scopes of client credentials; nil when
+	// left to the default or with a ready access token.
+	scopes  []string
+	limiter *adaptiveLimiter
+	retry   retrier
 	// pageWorkers bounds the pages of one listing in flight at once.
 	pageWorkers int
 	// pageSizes holds, per endpoint path, a page size smaller than
@@ -103,6 +109,7 @@ func New(cfg Config) (*Client, error) {
 		c.tokens = staticToken(cfg.AccessToken)
 	} else {
 		c.tokens = newCachedTokenSource(cfg, tokenURL, hc, c.retry)
+		c.scopes = slices.Clone(cfg.Scopes)
 	}
 	return c, nil
 }
@@ -116,7 +123,27 @@ func defaultHTTPClient() *http.Client {
 	}
 	t.Proxy = http.ProxyFromEnvironment
 	t.MaxIdleConnsPerHost = 64
+	if t.DialContext == nil {
+		t.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
+	t.DialContext = refuseInvalidNames(t.DialContext)
 	return &http.Client{Transport: t, CheckRedirect: sameHostRedirects}
+}
+
+// refuseInvalidNames answers "no such host" at once for names under the
+// reserved top-level domain "invalid", as RFC 6761 asks resolvers to: no
+// lookup leaves the machine for a name that can never exist.
+func refuseInvalidNames(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err == nil {
+			host = strings.ToLower(strings.TrimSuffix(host, "."))
+			if host == "invalid" || strings.HasSuffix(host, ".invalid") {
+				return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
+			}
+		}
+		return dial(ctx, network, addr)
+	}
 }
 
 // sameHostRedirects keeps the bearer token on the host it was issued for.

@@ -13,8 +13,10 @@ type FieldError struct {
 	Description string `json:"description"`
 }
 
-// APIError is an error response of the API.
+// APIError is an error response of the API, or an answer that was not
+// the API's (Kind KindNotAPI).
 type APIError struct {
+	Kind        Kind
 	StatusCode  int
 	Code        string
 	Message     string
@@ -25,19 +27,30 @@ type APIError struct {
 	// ForeignAccountIDs, on a 403 for an account filter, are the requested
 	// account ids that are not under the organization.
 	ForeignAccountIDs []string
+	// Scope is the scope the endpoint requires: the likely cause of a 403
+	// that names no foreign account.
+	Scope string
+	// Body quotes a body that was not the documented JSON (see quoteBody).
+	Body string
 }
 
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: %d %s", e.Method, e.URL, e.StatusCode, http.StatusText(e.StatusCode))
-	if e.Code != "" || e.Message != "" {
+	switch {
+	case e.Code != "":
 		fmt.Fprintf(&b, " (code %q: %s)", e.Code, e.Message)
+	case e.Message != "" && e.Message != http.StatusText(e.StatusCode):
+		fmt.Fprintf(&b, " (%s)", e.Message)
 	}
 	if e.Description != "" {
 		b.WriteString(": " + e.Description)
 	}
 	for _, f := range e.Fields {
 		fmt.Fprintf(&b, "; field %s: %s", f.Name, f.Description)
+	}
+	if e.Body != "" {
+		b.WriteString("; the answer was " + e.Body)
 	}
 	if len(e.ForeignAccountIDs) > 0 {
 		fmt.Fprintf(&b, "; account ids not under the organization: %s", strings.Join(e.ForeignAccountIDs, ", "))
@@ -59,24 +72,25 @@ func (e *APIError) names(param string) bool {
 // Throttled reports whether the API answered 429.
 func (e *APIError) Throttled() bool { return e.StatusCode == http.StatusTooManyRequests }
 
-// AuthError is a failure to obtain an access token, or a token the API
-// refused. It names the client and token URL, never a secret.
+// AuthError is a failure to obtain an access token. It names the client
+// and token URL, never a secret. Only Kind KindAuthRefused is the token
+// endpoint refusing the client; the other kinds say the token endpoint
+// could not be reached or was not one.
 type AuthError struct {
+	Kind        Kind
 	ClientID    string
 	TokenURL    string
 	StatusCode  int
 	ErrorCode   string
 	Description string
-	Err         error
+	// Body quotes an answer that was not an OAuth token response.
+	Body string
+	Err  error
 }
 
 func (e *AuthError) Error() string {
 	var b strings.Builder
-	if e.TokenURL == "" {
-		b.WriteString("the API refused the configured access token")
-	} else {
-		fmt.Fprintf(&b, "obtaining an access token for client %q from %s failed", e.ClientID, e.TokenURL)
-	}
+	fmt.Fprintf(&b, "obtaining an access token for client %q from %s failed", e.ClientID, e.TokenURL)
 	if e.StatusCode != 0 {
 		fmt.Fprintf(&b, ": %d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	}
@@ -86,8 +100,16 @@ func (e *AuthError) Error() string {
 	if e.Description != "" {
 		fmt.Fprintf(&b, ": %s", e.Description)
 	}
+	if e.Body != "" {
+		b.WriteString(": the answer was " + e.Body)
+	}
 	if e.Err != nil && e.ErrorCode == "" {
-		fmt.Fprintf(&b, ": %v", e.Err)
+		var te *TransportError
+		if errors.As(e.Err, &te) {
+			b.WriteString(": " + te.Cause()) // the URL is named already
+		} else {
+			fmt.Fprintf(&b, ": %v", e.Err)
+		}
 	}
 	return b.String()
 }
@@ -112,7 +134,9 @@ func (e *RetriesExhaustedError) Error() string {
 	if e.Attempts == 1 {
 		attempts = "attempt"
 	}
-	return fmt.Sprintf("%s %s: gave up after %d %s (%s): %v", e.Method, e.URL, e.Attempts, attempts, why, e.Last)
+	// The last error names the same request: say it once.
+	last := strings.TrimPrefix(e.Last.Error(), e.Method+" "+e.URL+": ")
+	return fmt.Sprintf("%s %s: gave up after %d %s (%s): %s", e.Method, e.URL, e.Attempts, attempts, why, last)
 }
 
 func (e *RetriesExhaustedError) Unwrap() error { return e.Last }

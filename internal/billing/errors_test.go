@@ -89,7 +89,8 @@ func TestBadRequestNotRetried(t *testing.T) {
 	}
 }
 
-// TestNonJSONErrorBody keeps a bounded excerpt of an unexpected body.
+// TestNonJSONErrorBody: an HTML 404 is not the API; the error names its
+// type and length, never its markup, after one request.
 func TestNonJSONErrorBody(t *testing.T) {
 	f := newFakeAPI(t)
 	setRecords(f, endpointAccounts.path, genAccounts(3))
@@ -99,8 +100,11 @@ func TestNonJSONErrorBody(t *testing.T) {
 	})
 	_, err := f.client(nil).Accounts(context.Background())
 	var api *APIError
-	if !errors.As(err, &api) || api.StatusCode != 404 || api.Message != "Not Found" || !strings.HasPrefix(api.Description, "<html>xxx") || len(api.Description) > 400 {
+	if !errors.As(err, &api) || api.StatusCode != 404 || api.Kind != KindNotAPI || !strings.Contains(err.Error(), "an HTML page (text/html, 1013 bytes)") || strings.Contains(err.Error(), "<html") {
 		t.Fatalf("got %+v", err)
+	}
+	if n, _ := f.stats(); n != 1 {
+		t.Errorf("server saw %d requests, want 1", n)
 	}
 }
 

@@ -1,6 +1,8 @@
 package billing
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -91,14 +93,24 @@ func (c *Client) getJSON(ctx context.Context, rawURL string, decode func(io.Read
 				return attemptResult{err: err}
 			}
 			res, status := c.attempt(ctx, rawURL, tok, decode)
-			if status != http.StatusUnauthorized {
+			if status != http.StatusUnauthorized || KindOf(res.err) != KindTokenRefused {
 				return res
 			}
-			if renewed || !c.tokens.Renewable() {
-				return attemptResult{err: c.refused(res.err)}
+			if !c.tokens.Renewable() {
+				return res
 			}
-			// A 401 means the token expired or was revoked: renew it once
-			// and send the request once more.
+			if renewed || !c.tokens.Proven(tok) {
+				// The API refused a token it never accepted: the token
+				// endpoint issues tokens for these credentials, but they
+				// do not open the API. Another token cannot help.
+				var api *APIError
+				if errors.As(res.err, &api) {
+					api.Kind = KindNotEntitled
+				}
+				return res
+			}
+			// The API accepted this token before: it expired or was
+			// revoked. Renew it once and send the request once more.
 			renewed = true
 			c.tokens.Invalidate(tok)
 			if err := c.limiter.Wait(ctx); err != nil {
@@ -106,18 +118,6 @@ func (c *Client) getJSON(ctx context.Context, rawURL string, decode func(io.Read
 			}
 		}
 	})
-}
-
-func (c *Client) refused(err error) error {
-	ae := &AuthError{ClientID: c.clientID, TokenURL: c.tokenURL, StatusCode: http.StatusUnauthorized, Err: err}
-	var api *APIError
-	if errors.As(err, &api) {
-		ae.Description = "the API refused the token: " + api.Message
-		if api.Description != "" {
-			ae.Description += ": " + api.Description
-		}
-	}
-	return ae
 }
 
 // attempt sends one GET and classifies the answer. The status is 0 when
@@ -135,18 +135,29 @@ func (c *Client) attempt(ctx context.Context, rawURL, token string, decode func(
 	c.stats.requests.Add(1)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		retry := !errors.Is(err, errRedirectRefused)
-		return attemptResult{err: fmt.Errorf("GET %s: %w", rawURL, err), retry: retry}, 0
+		err = newTransportError(c.http, req, err)
+		return attemptResult{err: err, retry: KindOf(err).Retryable()}, 0
 	}
 	defer func() {
 		// Drain a little so the connection can be reused, then close.
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 		_ = resp.Body.Close()
 	}()
+	if resp.StatusCode != http.StatusUnauthorized {
+		// The API got past the token: a later 401 to it means it expired
+		// or was revoked (see getJSON).
+		c.tokens.Accepted(token)
+	}
 	now := time.Now()
 	if resp.StatusCode == http.StatusOK {
 		c.limiter.Success(now)
-		if err := decode(resp.Body); err != nil {
+		body := bufio.NewReader(resp.Body)
+		if head, _ := body.Peek(sniffLen); foreignBody(resp.Header.Get("Content-Type"), head) {
+			// Not the API: a login page, a proxy's notice, a web site.
+			return attemptResult{err: &APIError{Kind: KindNotAPI, StatusCode: http.StatusOK, Method: http.MethodGet, URL: rawURL,
+				Message: "not a Billing Insights API answer", Body: quoteBody(resp.Header.Get("Content-Type"), head, resp.ContentLength)}}, http.StatusOK
+		}
+		if err := decode(body); err != nil {
 			return attemptResult{err: &DecodeError{URL: rawURL, Err: err}, retry: true}, http.StatusOK
 		}
 		return attemptResult{}, http.StatusOK
@@ -158,25 +169,33 @@ func (c *Client) attempt(ctx context.Context, rawURL, token string, decode func(
 		c.limiter.Success(now)
 	}
 	apiErr := readAPIError(resp, rawURL)
-	return attemptResult{err: apiErr, retry: retryableStatus(resp.StatusCode), retryAfter: resp.Header.Get("Retry-After")}, resp.StatusCode
+	if apiErr.Kind == KindMissingScope {
+		apiErr.Scope = scopeOfURL(c.baseURL, rawURL)
+	}
+	return attemptResult{err: apiErr, retry: apiErr.Kind.Retryable(), retryAfter: resp.Header.Get("Retry-After")}, resp.StatusCode
 }
 
 // readAPIError decodes the documented error body; anything else still
-// yields an APIError with the status and a bounded excerpt of the body.
+// yields an APIError with the status and a quote of the body.
 func readAPIError(resp *http.Response, rawURL string) *APIError {
 	e := &APIError{StatusCode: resp.StatusCode, Method: http.MethodGet, URL: rawURL}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	ctype := resp.Header.Get("Content-Type")
+	foreign := foreignBody(ctype, body)
+	e.Kind = statusKind(resp.StatusCode, foreign)
 	var doc struct {
 		Code        json.RawMessage `json:"code"`
 		Message     string          `json:"message"`
 		Description string          `json:"description"`
 		Fields      []FieldError    `json:"fields"`
 	}
-	if json.Unmarshal(body, &doc) == nil {
+	if !foreign && json.Unmarshal(body, &doc) == nil {
 		e.Code = rawString(doc.Code)
 		e.Message, e.Description, e.Fields = doc.Message, doc.Description, doc.Fields
-	} else if len(body) > 0 {
-		e.Description = truncateBody(body)
+	}
+	if len(bytes.TrimSpace(body)) > 0 && e.Code == "" && e.Message == "" && e.Description == "" && len(e.Fields) == 0 {
+		// Not the documented error document: say what came instead.
+		e.Body = quoteBody(ctype, body, resp.ContentLength)
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)

@@ -58,13 +58,3 @@ func (p RetryPolicy) retryAfter(h string, now time.Time) (time.Duration, bool) {
 	}
 	return min(d, p.MaxRetryAfter), true
 }
-
-// retryableStatus lists the statuses worth another attempt.
-func retryableStatus(code int) bool {
-	switch code {
-	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
-}

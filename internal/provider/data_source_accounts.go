@@ -39,6 +39,7 @@ func accountIDsAttribute(desc string) schema.ListAttribute {
 func NewAccountsDataSource() datasource.DataSource {
 	return newDataSource(dataSource{
 		typeName: "accounts",
+		endpoint: billing.EndpointAccounts,
 		schema: schema.Schema{
 			Description: "Lists the Talkdesk instances (accounts) under the organization that owns the credentials, sorted by `id`. `ids` and `status` are applied by the provider (the accounts endpoint takes no filter); no match gives an empty list.",
 			Attributes: map[string]schema.Attribute{
@@ -88,6 +89,7 @@ func NewAccountDataSource() datasource.DataSource {
 	}
 	return newDataSource(dataSource{
 		typeName: "account",
+		endpoint: billing.EndpointAccounts,
 		schema: schema.Schema{
 			Description: "Looks up one Talkdesk instance (account) under the organization by `id` or `name`. Fails when no account matches. The accounts are listed once per Terraform run and looked up in an index, so any number of these blocks (`for_each` over instance names or ids) costs one listing; every block of a run sees the same snapshot, and the next plan reads afresh.",
 			Attributes:  attrs,

@@ -58,6 +58,7 @@ var invoiceListColumns = append([]column[invoice]{
 func NewInvoicesDataSource() datasource.DataSource {
 	return newDataSource(dataSource{
 		typeName: "invoices",
+		endpoint: billing.EndpointInvoices,
 		schema: schema.Schema{
 			Description: "Lists invoices of the organization's instances, each with its lines (the API serves one row per line; the provider groups them by invoice number). Sorted by `date` then `number`. `account_ids` is sent to the API as a filter; `number`, `from_date` and `to_date` are applied by the provider. No match gives an empty list.",
 			Attributes: map[string]schema.Attribute{
@@ -79,6 +80,7 @@ func NewInvoiceDataSource() datasource.DataSource {
 	attrs["number"] = schema.StringAttribute{Required: true, Description: "Number of the invoice to look up, e.g. `INV13098292`.", Validators: []validator.String{stringvalidator.LengthAtLeast(1)}}
 	return newDataSource(dataSource{
 		typeName: "invoice",
+		endpoint: billing.EndpointInvoices,
 		schema: schema.Schema{
 			Description: "Looks up one invoice by number, with its lines sorted by `id`. The API has no lookup by number, so the provider lists the invoice lines once per Terraform run and finds each invoice in an index: any number of these blocks (`for_each` over invoice numbers) costs one listing, every block of a run sees the same snapshot, and the next plan reads afresh. Fails when no invoice has the number.",
 			Attributes:  attrs,

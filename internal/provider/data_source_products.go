@@ -25,6 +25,7 @@ var productColumns = []column[billing.Product]{
 func NewProductsDataSource() datasource.DataSource {
 	return newDataSource(dataSource{
 		typeName: "products",
+		endpoint: billing.EndpointProducts,
 		schema: schema.Schema{
 			Description: "Lists the Talkdesk price book, sorted by `id`. `family` and `charge_type` are applied by the provider (the products endpoint takes no filter); no match gives an empty list.",
 			Attributes: map[string]schema.Attribute{

@@ -47,6 +47,7 @@ var subscriptionColumns = []column[sub]{
 func NewSubscriptionsDataSource() datasource.DataSource {
 	return newDataSource(dataSource{
 		typeName: "subscriptions",
+		endpoint: billing.EndpointSubscriptions,
 		schema: schema.Schema{
 			Description: "Lists contract lines (subscriptions) of the organization's instances, sorted by `account_id` then `id`. `account_ids` is sent to the API as a filter (long lists are split into several requests); `product_ids`, `status`, `ends_before` and `ends_after` are applied by the provider. No match gives an empty list.",
 			Attributes: map[string]schema.Attribute{

@@ -44,6 +44,7 @@ func NewUsageDataSource() datasource.DataSource {
 	monthValidators := []validator.String{funcString("a month (YYYY-MM)", checkMonth)}
 	return newDataSource(dataSource{
 		typeName: "usage",
+		endpoint: billing.EndpointUsage,
 		schema: schema.Schema{
 			Description: "Lists monthly usage aggregates per account and product, sorted by `month`, `account_id`, `product_id` then `id`, with `totals` per currency. `account_ids` is sent to the API as a filter, and so is the month range when both `from_month` and `to_month` are set and span at most 72 months; `product_ids` (and an open-ended month range) are applied by the provider. No match gives an empty list.",
 			Attributes: map[string]schema.Attribute{

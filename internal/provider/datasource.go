@@ -27,8 +27,13 @@ import (
 type readFunc func(ctx context.Context, client *billing.Client, config tfsdk.Config, b *stateBuilder) diag.Diagnostics
 
 // readState runs the data source's read into a new state builder, within
-// its read timeout.
+// its read timeout. A data source whose endpoint needs a scope missing
+// from the configured scopes is refused first: reads run at plan, so
+// this fails the plan before any request.
 func (d *dataSource) readState(ctx context.Context, client *billing.Client, config tfsdk.Config) (*stateBuilder, diag.Diagnostics) {
+	if scope := client.MissingScope(d.endpoint); scope != "" {
+		return nil, missingScopeError(d.typeName, d.endpoint, scope)
+	}
 	var t timeouts.Value
 	diags := config.GetAttribute(ctx, path.Root("timeouts"), &t)
 	limit, more := t.Read(ctx, defaultReadTimeout)
@@ -48,9 +53,13 @@ func (d *dataSource) readState(ctx context.Context, client *billing.Client, conf
 }
 
 // dataSource is the shell every data source shares: the per-type parts
-// are its name, schema, validators and read function.
+// are its name, the API endpoint it reads, its schema, validators and
+// read function.
 type dataSource struct {
-	typeName   string
+	typeName string
+	// endpoint is the API collection the read function lists: its scope
+	// is checked against the configured scopes before any request.
+	endpoint   billing.Endpoint
 	schema     schema.Schema
 	validators []datasource.ConfigValidator
 	read       readFunc

@@ -82,7 +82,7 @@ func (p *TalkdeskProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			},
 			"scopes": schema.ListAttribute{
 				Optional: true, ElementType: types.StringType,
-				Description: "OAuth scopes to request. Default: the five read scopes `" + strings.Join(billing.DefaultScopes, "`, `") + "`.",
+				Description: "OAuth scopes to request. Default: the five read scopes `" + strings.Join(billing.DefaultScopes, "`, `") + "`. A data source whose endpoint needs a scope left out of this list fails at plan, before any request.",
 				Validators:  []validator.List{listvalidator.SizeAtLeast(1), listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1))},
 			},
 			"requests_per_second": schema.Float64Attribute{

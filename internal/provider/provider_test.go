@@ -163,7 +163,7 @@ provider "talkdesk" {
 }
 data "talkdesk_products" "p" {}
 `, srv.TokenURL, credentials),
-				ExpectError: oneDiagnostic(`Unable to read Talkdesk products`, `connection refused`),
+				ExpectError: oneDiagnostic(`Cannot connect to 127.0.0.1:1 while reading Talkdesk products`, `connection refused`, `api_base_url`),
 			}, productsRead(srv)},
 		})
 	})
