@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
@@ -254,4 +255,72 @@ func listValue[T any](typ tftypes.Type, cols []column[T], items []T) tftypes.Val
 		elems[i] = tftypes.NewValue(obj, vals)
 	}
 	return tftypes.NewValue(typ, elems)
+}
+
+// pick returns the columns of cols with these names, in this order: a
+// data source that shows some fields of a record declares them once.
+func pick[T any](cols []column[T], names ...string) []column[T] {
+	out := make([]column[T], 0, len(names))
+	for _, n := range names {
+		i := slices.IndexFunc(cols, func(c column[T]) bool { return c.name() == n })
+		if i < 0 {
+			panic("internal error: no column " + n)
+		}
+		out = append(out, cols[i])
+	}
+	return out
+}
+
+// through shows columns of U on a T that holds a U, e.g. the
+// contract-level fields of a contract, which are a contract line's.
+func through[T, U any](cols []column[U], get func(*T) *U) []column[T] {
+	out := make([]column[T], len(cols))
+	for i, c := range cols {
+		out[i] = throughCol[T, U]{col: c, get: get}
+	}
+	return out
+}
+
+type throughCol[T, U any] struct {
+	col column[U]
+	get func(*T) *U
+}
+
+func (c throughCol[T, U]) name() string                { return c.col.name() }
+func (c throughCol[T, U]) attribute() schema.Attribute { return c.col.attribute() }
+func (c throughCol[T, U]) value(typ tftypes.Type, r *T) tftypes.Value {
+	return c.col.value(typ, c.get(r))
+}
+func (c throughCol[T, U]) encode(enc *msgpack.Encoder, r *T) error {
+	return c.col.encode(enc, c.get(r))
+}
+
+// decimalNumber writes an exact rational as the decimal literal it is
+// (every sum of decimal literals has one), so a computed number reaches
+// Terraform through the same path as a number the API sent: 0.1 + 0.2
+// is "0.3", not a binary fraction.
+func decimalNumber(r *big.Rat) billing.Number {
+	if r.IsInt() {
+		return billing.Number(r.Num().String())
+	}
+	// A denominator 2^a·5^b needs max(a, b) decimal places.
+	d := new(big.Int).Set(r.Denom())
+	twos := d.TrailingZeroBits()
+	d.Rsh(d, twos)
+	fives := uint(0)
+	five, q, m := big.NewInt(5), new(big.Int), new(big.Int)
+	for {
+		q.QuoRem(d, five, m)
+		if m.Sign() != 0 {
+			break
+		}
+		d.Set(q)
+		fives++
+	}
+	if d.Cmp(big.NewInt(1)) != 0 {
+		// Not a finite decimal (no sum of API numbers is): the shortest
+		// text that Terraform reads back as the same 512-bit number.
+		return billing.Number(new(big.Float).SetPrec(numberPrecision).SetRat(r).Text('g', -1))
+	}
+	return billing.Number(r.FloatString(int(max(twos, fives))))
 }
