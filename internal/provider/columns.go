@@ -324,3 +324,37 @@ func decimalNumber(r *big.Rat) billing.Number {
 	}
 	return billing.Number(r.FloatString(int(max(twos, fives))))
 }
+
+// noted appends a note to the description of each column, e.g. what a
+// field of a record means once records are grouped.
+func noted[T any](cols []column[T], note string) []column[T] {
+	out := make([]column[T], len(cols))
+	for i, c := range cols {
+		out[i] = notedCol[T]{column: c, note: note}
+	}
+	return out
+}
+
+type notedCol[T any] struct {
+	column[T]
+	note string
+}
+
+func (c notedCol[T]) attribute() schema.Attribute {
+	switch a := c.column.attribute().(type) {
+	case schema.StringAttribute:
+		a.Description += c.note
+		return a
+	case schema.NumberAttribute:
+		a.Description += c.note
+		return a
+	case schema.BoolAttribute:
+		a.Description += c.note
+		return a
+	case schema.ListNestedAttribute:
+		a.Description += c.note
+		return a
+	default:
+		panic(fmt.Sprintf("internal error: cannot note %T", a))
+	}
+}

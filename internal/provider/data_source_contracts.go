@@ -49,10 +49,15 @@ var contractLevel = []string{
 var contractLineColumns = pick(subscriptionColumns,
 	"id", "product_id", "quantity", "unit_price", "billing_frequency", "pricing_model", "concurrent", "seasonal")
 
-var contractColumns = append(
-	through(pick(subscriptionColumns, contractLevel...), func(c *contract) *sub { return &c.head }),
-	nestedCol("lines", "The contract's lines, sorted by `product_id` then `id`.", contractLineColumns, func(c *contract) []sub { return c.lines }),
+var contractColumns = slices.Concat(
+	through(pick(subscriptionColumns, "account_id", "contract_number"), contractHead),
+	through(noted(pick(subscriptionColumns, "start_date"), " The earliest of the lines' start dates; null when they differ and one is null or not RFC 3339."), contractHead),
+	through(noted(pick(subscriptionColumns, "end_date"), " The latest of the lines' end dates; null when they differ and one is null or not RFC 3339."), contractHead),
+	through(noted(pick(subscriptionColumns, agreedNames()...), " Null when the contract's lines disagree on it (the read then warns, naming the contract)."), contractHead),
+	[]column[contract]{nestedCol("lines", "The contract's lines, sorted by `product_id` then `id`.", contractLineColumns, func(c *contract) []sub { return c.lines })},
 )
+
+func contractHead(c *contract) *sub { return &c.head }
 
 // NewContractsDataSource is talkdesk_contracts.
 func NewContractsDataSource() datasource.DataSource {
@@ -228,6 +233,14 @@ var agreedFields = []agreedField{
 	agreed("edition", func(s *sub) *billing.Null[string] { return &s.Edition }),
 	agreed("auto_renewal", func(s *sub) *billing.Null[bool] { return &s.AutoRenewal }),
 	agreed("renewal_uplift", func(s *sub) *billing.Null[billing.Number] { return &s.RenewalUplift }),
+}
+
+func agreedNames() []string {
+	names := make([]string, len(agreedFields))
+	for i, f := range agreedFields {
+		names[i] = f.name
+	}
+	return names
 }
 
 // check reports the conflict when the lines do not all agree.

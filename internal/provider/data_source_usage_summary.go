@@ -53,12 +53,17 @@ type usageGroup struct {
 	count, totalAmount, numberOfUnits billing.Null[billing.Number]
 }
 
-var usageGroupColumns = append(
-	through(pick(usageColumns, append(slices.Clone(usageKeyNames), "currency")...), func(g *usageGroup) *usage { return &g.key }),
-	numCol("rows", "How many usage rows the group has, those with a null amount or null units included.", func(g *usageGroup) billing.Null[billing.Number] { return g.count }),
-	numCol("total_amount", "Sum of the rows' `total_amount`, in `currency`, exact in decimal. Rows with a null amount are not added; null when no row has one.", func(g *usageGroup) billing.Null[billing.Number] { return g.totalAmount }),
-	numCol("number_of_units", "Sum of the rows' `number_of_units`, exact in decimal, when every row of the group has the same `unit`; null when the units differ (group by `unit` to get each sum) or no row has a number of units. Rows with null units are not added.", func(g *usageGroup) billing.Null[billing.Number] { return g.numberOfUnits }),
+var usageGroupColumns = slices.Concat(
+	through(noted(pick(usageColumns, usageKeyNames...), " The group's value; null when the key is not in `group_by`, or for the group of rows where it is null."), groupKey),
+	through(noted(pick(usageColumns, "currency"), " Every group has one currency: amounts in different currencies are never added."), groupKey),
+	[]column[usageGroup]{
+		numCol("rows", "How many usage rows the group has, those with a null amount or null units included.", func(g *usageGroup) billing.Null[billing.Number] { return g.count }),
+		numCol("total_amount", "Sum of the rows' `total_amount`, in `currency`, exact in decimal. Rows with a null amount are not added; null when no row has one.", func(g *usageGroup) billing.Null[billing.Number] { return g.totalAmount }),
+		numCol("number_of_units", "Sum of the rows' `number_of_units`, exact in decimal, when every row of the group has the same `unit`; null when the units differ (group by `unit` to get each sum) or no row has a number of units. Rows with null units are not added.", func(g *usageGroup) billing.Null[billing.Number] { return g.numberOfUnits }),
+	},
 )
+
+func groupKey(g *usageGroup) *usage { return &g.key }
 
 // NewUsageSummaryDataSource is talkdesk_usage_summary.
 func NewUsageSummaryDataSource() datasource.DataSource {

@@ -1,11 +1,18 @@
 package provider
 
 import (
+	"bytes"
+	"context"
 	"math/big"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
 )
@@ -219,4 +226,46 @@ func TestGroupContracts(t *testing.T) {
 	if !reflect.DeepEqual(lines, before) {
 		t.Error("groupContracts changed its input")
 	}
+}
+
+// listTypeOf is the type of a list attribute of a data source's schema.
+func listTypeOf(newDS func() datasource.DataSource, attr string) tftypes.List {
+	ctx := context.Background()
+	var resp datasource.SchemaResponse
+	newDS().Schema(ctx, datasource.SchemaRequest{}, &resp)
+	return resp.Schema.Type().TerraformType(ctx).(tftypes.Object).AttributeTypes[attr].(tftypes.List)
+}
+
+// streamedEqualsValue checks that the streamed msgpack of items is the
+// value the framework path builds.
+func streamedEqualsValue[T any](t *testing.T, typ tftypes.List, cols []column[T], items []T) {
+	t.Helper()
+	want := listValue(typ, cols, items)
+	var buf bytes.Buffer
+	if err := encodeList(msgpack.NewEncoder(&buf), cols, items); err != nil {
+		t.Fatal(err)
+	}
+	got, err := (&tfprotov6.DynamicValue{MsgPack: buf.Bytes()}).Unmarshal(typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Equal(want) {
+		t.Fatalf("streamed state differs from the tftypes value:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestSummaryStreamedStateMatchesTFTypes: the new data sources' states,
+// nulls, exact sums and nested lines included, are the same on both paths.
+func TestSummaryStreamedStateMatchesTFTypes(t *testing.T) {
+	rows := benchUsage(300)
+	rows[0].Currency, rows[1].TotalAmount, rows[2].Unit = null, billing.Null[billing.Number]{}, str("EACH")
+	groups := summarizeUsage(rows, func(*usage) bool { return true }, []string{"month", "direction", "account_id"})
+	if len(groups) < 3 {
+		t.Fatalf("%d groups", len(groups))
+	}
+	streamedEqualsValue(t, listTypeOf(NewUsageSummaryDataSource, "groups"), usageGroupColumns, groups)
+
+	lines := []sub{contractLine("l1", "a", "1", "P"), contractLine("l2", "a", "1", "Q"), contractLine("l3", "b", "2", "P")}
+	lines[1].AutoRenewal, lines[2].RenewalUplift = billing.Of(false), billing.Null[billing.Number]{}
+	streamedEqualsValue(t, listTypeOf(NewContractsDataSource, "contracts"), contractColumns, groupContracts(lines))
 }
