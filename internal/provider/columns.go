@@ -295,36 +295,6 @@ func (c throughCol[T, U]) encode(enc *msgpack.Encoder, r *T) error {
 	return c.col.encode(enc, c.get(r))
 }
 
-// decimalNumber writes an exact rational as the decimal literal it is
-// (every sum of decimal literals has one), so a computed number reaches
-// Terraform through the same path as a number the API sent: 0.1 + 0.2
-// is "0.3", not a binary fraction.
-func decimalNumber(r *big.Rat) billing.Number {
-	if r.IsInt() {
-		return billing.Number(r.Num().String())
-	}
-	// A denominator 2^a·5^b needs max(a, b) decimal places.
-	d := new(big.Int).Set(r.Denom())
-	twos := d.TrailingZeroBits()
-	d.Rsh(d, twos)
-	fives := uint(0)
-	five, q, m := big.NewInt(5), new(big.Int), new(big.Int)
-	for {
-		q.QuoRem(d, five, m)
-		if m.Sign() != 0 {
-			break
-		}
-		d.Set(q)
-		fives++
-	}
-	if d.Cmp(big.NewInt(1)) != 0 {
-		// Not a finite decimal (no sum of API numbers is): the shortest
-		// text that Terraform reads back as the same 512-bit number.
-		return billing.Number(new(big.Float).SetPrec(numberPrecision).SetRat(r).Text('g', -1))
-	}
-	return billing.Number(r.FloatString(int(max(twos, fives))))
-}
-
 // noted appends a note to the description of each column, e.g. what a
 // field of a record means once records are grouped.
 func noted[T any](cols []column[T], note string) []column[T] {

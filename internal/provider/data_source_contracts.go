@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -169,8 +170,9 @@ func groupContracts(lines []sub) []contract {
 	for i := range out {
 		out[i].settle()
 	}
-	slices.SortFunc(out, func(x, y contract) int {
-		return cmp.Or(compareEnds(&x, &y), compareNull(x.head.AccountID, y.head.AccountID), compareNull(x.head.ContractNumber, y.head.ContractNumber))
+	sort.Slice(out, func(i, j int) bool { // in place: see summarizeUsage
+		x, y := &out[i], &out[j]
+		return cmp.Or(compareEnds(x, y), compareNull(x.head.AccountID, y.head.AccountID), compareNull(x.head.ContractNumber, y.head.ContractNumber)) < 0
 	})
 	return out
 }

@@ -3,8 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
-	"math/big"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -44,8 +44,8 @@ type usageGroup struct {
 	// key holds the grouping fields and currency (the others are null).
 	key  usage
 	rows int
-	// total and units are exact sums; nil while no row had a value.
-	total, units *big.Rat
+	// total and units are exact sums of the values rows have.
+	total, units decimalSum
 	// unit is the first row's; mixedUnits when another row differs.
 	unit       billing.Null[string]
 	mixedUnits bool
@@ -103,8 +103,8 @@ func readUsageSummary(ctx context.Context, client *billing.Client, cfg tfsdk.Con
 	setList(b, "groups", usageGroupColumns, groups)
 	sums := currencySums{}
 	for i := range groups {
-		if g := &groups[i]; g.key.Currency.Valid && g.total != nil {
-			sums.addRat(g.key.Currency.Value, g.total)
+		if g := &groups[i]; g.key.Currency.Valid && g.total.set {
+			sums.addRat(g.key.Currency.Value, g.total.rat())
 		}
 	}
 	b.vals["totals"] = sums.value()
@@ -121,13 +121,13 @@ func summarizeUsage(rows []usage, keep func(*usage) bool, by []string) []usageGr
 	}
 	index := map[usage]int{}
 	var out []usageGroup
-	var n big.Rat
+	var k usage // one key, reused: the map keeps its own copies
 	for i := range rows {
 		u := &rows[i]
 		if !keep(u) {
 			continue
 		}
-		var k usage
+		k = usage{}
 		for _, f := range fields {
 			*f(&k) = *f(u)
 		}
@@ -141,43 +141,35 @@ func summarizeUsage(rows []usage, keep func(*usage) bool, by []string) []usageGr
 		g := &out[idx]
 		g.rows++
 		g.mixedUnits = g.mixedUnits || u.Unit != g.unit
-		g.total = addNumber(g.total, u.TotalAmount, &n)
-		g.units = addNumber(g.units, u.NumberOfUnits, &n)
+		if u.TotalAmount.Valid {
+			g.total.add(u.TotalAmount.Value)
+		}
+		if u.NumberOfUnits.Valid {
+			g.units.add(u.NumberOfUnits.Value)
+		}
 	}
 	for i := range out {
 		g := &out[i]
 		g.count = billing.Of(billing.Number(strconv.Itoa(g.rows)))
-		if g.total != nil {
-			g.totalAmount = billing.Of(decimalNumber(g.total))
+		if g.total.set {
+			g.totalAmount = billing.Of(g.total.number())
 		}
-		if g.units != nil && !g.mixedUnits {
-			g.numberOfUnits = billing.Of(decimalNumber(g.units))
+		if g.units.set && !g.mixedUnits {
+			g.numberOfUnits = billing.Of(g.units.number())
 		}
 	}
-	slices.SortFunc(out, func(x, y usageGroup) int {
+	// sort.Slice compares in place: a comparison of two copies would
+	// move each group to the heap, twice per comparison.
+	sort.Slice(out, func(i, j int) bool {
+		x, y := &out[i].key, &out[j].key
 		for _, f := range fields {
-			if c := compareNull(*f(&x.key), *f(&y.key)); c != 0 {
-				return c
+			if c := compareNull(*f(x), *f(y)); c != 0 {
+				return c < 0
 			}
 		}
-		return compareNull(x.key.Currency, y.key.Currency)
+		return compareNull(x.Currency, y.Currency) < 0
 	})
 	return out
-}
-
-// addNumber adds v to sum exactly, allocating sum on the first value;
-// scratch avoids an allocation per row.
-func addNumber(sum *big.Rat, v billing.Null[billing.Number], scratch *big.Rat) *big.Rat {
-	if !v.Valid {
-		return sum
-	}
-	if _, ok := scratch.SetString(string(v.Value)); !ok {
-		return sum // the client admits only JSON numbers
-	}
-	if sum == nil {
-		sum = new(big.Rat)
-	}
-	return sum.Add(sum, scratch)
 }
 
 // groupByValidator accepts a non-empty list of distinct usage keys.

@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/big"
 	"reflect"
 	"slices"
@@ -268,4 +269,28 @@ func TestSummaryStreamedStateMatchesTFTypes(t *testing.T) {
 	lines := []sub{contractLine("l1", "a", "1", "P"), contractLine("l2", "a", "1", "Q"), contractLine("l3", "b", "2", "P")}
 	lines[1].AutoRenewal, lines[2].RenewalUplift = billing.Of(false), billing.Null[billing.Number]{}
 	streamedEqualsValue(t, listTypeOf(NewContractsDataSource, "contracts"), contractColumns, groupContracts(lines))
+}
+
+// BenchmarkUsageSummary sums 100,800 rows by account and month (16,800
+// groups, as the bench's Terraform row) and streams the groups.
+func BenchmarkUsageSummary(b *testing.B) {
+	rows := benchUsage(100800)
+	for i := range rows {
+		rows[i].AccountID = billing.Of(fmt.Sprintf("%024x", i%700))
+		rows[i].Month = billing.Of(fmt.Sprintf("2024-%02d", i/700%24+1))
+		rows[i].TotalAmount = billing.Of(billing.Number(fmt.Sprintf("%d.%02d", i%1000, i%100)))
+	}
+	all := func(*usage) bool { return true }
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		groups := summarizeUsage(rows, all, []string{"account_id", "month"})
+		var buf bytes.Buffer
+		if err := encodeList(msgpack.NewEncoder(&buf), usageGroupColumns, groups); err != nil {
+			b.Fatal(err)
+		}
+		if len(groups) != 16800 {
+			b.Fatalf("%d groups", len(groups))
+		}
+	}
 }
