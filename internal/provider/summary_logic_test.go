@@ -294,3 +294,47 @@ func BenchmarkUsageSummary(b *testing.B) {
 		}
 	}
 }
+
+// TestDecimalSumIsExact adds literals with the fast integer sum and with
+// big.Rat: the same text, including where the int64 overflows, where an
+// exponent or a long fraction does not fit, and with negatives.
+func TestDecimalSumIsExact(t *testing.T) {
+	for _, lits := range [][]string{
+		{"0.1", "0.2"},
+		{"0.1", "0.2", "0.1", "0.2", "0.1", "0.2", "0.1"},
+		{"1e2", "0.001", "-0.5"},
+		{"-0.25", "0.25"},
+		{"1.5E-3", "0.0005", "2E+1"},
+		{"922337203685477580.7", "0.9"},       // the int64 overflows on rescaling
+		{"9223372036854775807", "1"},          // and on adding
+		{"-9223372036854775808", "-1", "0.5"}, // and below
+		{"1e30", "0.01"},
+		{"0.0000000000000000001", "1"}, // 19 decimal places
+		{"123456789012345678901234567890.5", "0.5"},
+		{"17.90", "0.10"},
+		{"0"},
+		{"5", "-5"},
+	} {
+		var s decimalSum
+		want := new(big.Rat)
+		for _, l := range lits {
+			if !s.add(billing.Number(l)) {
+				t.Fatalf("%s not added", l)
+			}
+			r, _ := new(big.Rat).SetString(l)
+			want.Add(want, r)
+		}
+		if got := s.number(); got != decimalNumber(want) || s.rat().Cmp(want) != 0 {
+			t.Errorf("sum of %v = %s (%s), want %s", lits, got, s.rat().RatString(), decimalNumber(want))
+		}
+	}
+	// The overflow cases above do leave the int64 path.
+	var s decimalSum
+	s.add("9223372036854775807")
+	if s.exact != nil || !s.add("1") || s.exact == nil {
+		t.Error("an int64 overflow should move the sum to big.Rat")
+	}
+	if decimalNumber(big.NewRat(3, 10)) != "0.3" || decimalNumber(big.NewRat(-7, 4)) != "-1.75" {
+		t.Error("decimalNumber")
+	}
+}
