@@ -80,13 +80,8 @@ func NewContractsDataSource() datasource.DataSource {
 }
 
 func readContracts(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
-	var diags diag.Diagnostics
-	f := readSubscriptionFilter(ctx, cfg, &diags)
+	f, subs, diags := selectSubscriptions(ctx, client, cfg)
 	if diags.HasError() {
-		return diags
-	}
-	subs, more := f.list(ctx, client)
-	if diags.Append(more...); diags.HasError() {
 		return diags
 	}
 	var kept []contract

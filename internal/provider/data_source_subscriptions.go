@@ -82,35 +82,33 @@ type subscriptionFilter struct {
 	before, after *time.Time
 }
 
-func readSubscriptionFilter(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) subscriptionFilter {
+// selectSubscriptions reads those inputs and lists the contract lines of
+// the selected accounts: one listing, the same for every data source that
+// asks (the client shares it). The slice is shared: read it, never
+// reorder or change it.
+func selectSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (subscriptionFilter, []sub, diag.Diagnostics) {
+	var diags diag.Diagnostics
 	f := subscriptionFilter{
-		accountIDs: stringsInput(ctx, cfg, "account_ids", diags),
-		products:   stringSet(stringsInput(ctx, cfg, "product_ids", diags)),
+		accountIDs: stringsInput(ctx, cfg, "account_ids", &diags),
+		products:   stringSet(stringsInput(ctx, cfg, "product_ids", &diags)),
 	}
-	f.status, f.byStatus = stringInput(ctx, cfg, "status", diags)
-	if s, ok := stringInput(ctx, cfg, "ends_before", diags); ok {
+	f.status, f.byStatus = stringInput(ctx, cfg, "status", &diags)
+	if s, ok := stringInput(ctx, cfg, "ends_before", &diags); ok {
 		t, _ := time.Parse(time.RFC3339, s)
 		f.before = &t
 	}
-	if s, ok := stringInput(ctx, cfg, "ends_after", diags); ok {
+	if s, ok := stringInput(ctx, cfg, "ends_after", &diags); ok {
 		t, _ := time.Parse(time.RFC3339, s)
 		f.after = &t
 	}
-	return f
-}
-
-// list reads the contract lines of the selected accounts: one listing,
-// the same for every data source that asks (the client shares it). The
-// slice is shared: read it, never reorder or change it.
-func (f subscriptionFilter) list(ctx context.Context, client *billing.Client) ([]sub, diag.Diagnostics) {
-	if f.accountIDs != nil && len(f.accountIDs) == 0 {
-		return nil, nil
+	if diags.HasError() || f.accountIDs != nil && len(f.accountIDs) == 0 {
+		return f, nil, diags
 	}
 	subs, err := client.Subscriptions(ctx, billing.Query{AccountIDs: f.accountIDs})
 	if err != nil {
-		return nil, readError("Talkdesk subscriptions", err)
+		diags.Append(readError("Talkdesk subscriptions", err)...)
 	}
-	return subs, nil
+	return f, subs, diags
 }
 
 func (f subscriptionFilter) matchesStatus(status billing.Null[string]) bool {
@@ -125,13 +123,8 @@ func (f subscriptionFilter) endsInside(end time.Time) bool {
 }
 
 func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
-	var diags diag.Diagnostics
-	f := readSubscriptionFilter(ctx, cfg, &diags)
+	f, subs, diags := selectSubscriptions(ctx, client, cfg)
 	if diags.HasError() {
-		return diags
-	}
-	subs, more := f.list(ctx, client)
-	if diags.Append(more...); diags.HasError() {
 		return diags
 	}
 	var kept []sub

@@ -86,38 +86,34 @@ type usageFilter struct {
 	hasFrom, hasTo bool
 }
 
-func readUsageFilter(ctx context.Context, cfg tfsdk.Config, diags *diag.Diagnostics) usageFilter {
-	f := usageFilter{
-		accountIDs: stringsInput(ctx, cfg, "account_ids", diags),
-		products:   stringSet(stringsInput(ctx, cfg, "product_ids", diags)),
-	}
-	f.from, f.hasFrom = stringInput(ctx, cfg, "from_month", diags)
-	f.to, f.hasTo = stringInput(ctx, cfg, "to_month", diags)
-	return f
-}
-
-// list reads the usage the API can select: one listing, the same for
-// every data source that asks (the client shares it). The slice is
-// shared: read it, never reorder or change it.
-func (f usageFilter) list(ctx context.Context, client *billing.Client) ([]usage, diag.Diagnostics) {
+// selectUsage reads those inputs and lists the usage the API can select:
+// one listing, the same for every data source that asks (the client
+// shares it). The slice is shared: read it, never reorder or change it.
+func selectUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (usageFilter, []usage, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	if f.accountIDs != nil && len(f.accountIDs) == 0 {
-		return nil, diags
+	f := usageFilter{
+		accountIDs: stringsInput(ctx, cfg, "account_ids", &diags),
+		products:   stringSet(stringsInput(ctx, cfg, "product_ids", &diags)),
+	}
+	f.from, f.hasFrom = stringInput(ctx, cfg, "from_month", &diags)
+	f.to, f.hasTo = stringInput(ctx, cfg, "to_month", &diags)
+	if diags.HasError() || f.accountIDs != nil && len(f.accountIDs) == 0 {
+		return f, nil, diags
 	}
 	q := billing.Query{AccountIDs: f.accountIDs}
 	if f.hasFrom && f.hasTo && monthSpan(f.from, f.to) <= maxFilteredMonths {
 		months, err := billing.MonthsBetween(f.from, f.to)
 		if err != nil {
 			diags.AddError("Invalid month range", err.Error())
-			return nil, diags
+			return f, nil, diags
 		}
 		q.Months = months
 	}
 	rows, err := client.Usage(ctx, q)
 	if err != nil {
-		return nil, readError("Talkdesk usage", err)
+		diags.Append(readError("Talkdesk usage", err)...)
 	}
-	return rows, diags
+	return f, rows, diags
 }
 
 // keep applies what the API did not.
@@ -128,13 +124,8 @@ func (f usageFilter) keep(u *usage) bool {
 }
 
 func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
-	var diags diag.Diagnostics
-	f := readUsageFilter(ctx, cfg, &diags)
+	f, rows, diags := selectUsage(ctx, client, cfg)
 	if diags.HasError() {
-		return diags
-	}
-	rows, more := f.list(ctx, client)
-	if diags.Append(more...); diags.HasError() {
 		return diags
 	}
 	var kept []usage

@@ -91,11 +91,10 @@ func NewUsageSummaryDataSource() datasource.DataSource {
 func readUsageSummary(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
 	var diags diag.Diagnostics
 	by := stringsInput(ctx, cfg, "group_by", &diags)
-	f := readUsageFilter(ctx, cfg, &diags)
 	if diags.HasError() {
 		return diags
 	}
-	rows, more := f.list(ctx, client)
+	f, rows, more := selectUsage(ctx, client, cfg)
 	if diags.Append(more...); diags.HasError() {
 		return diags
 	}
