@@ -25,9 +25,8 @@ type contract struct {
 	head sub
 	// lines are copies, sorted by product_id then id.
 	lines []sub
-	// end is the instant of head.EndDate, when it is RFC 3339.
-	end   time.Time
-	dated bool
+	// end is head.EndDate.
+	end instant
 	// conflicts are the contract-level fields the lines disagree on,
 	// each with the values seen; head leaves them null.
 	conflicts []conflict
@@ -71,7 +70,7 @@ func NewContractsDataSource() datasource.DataSource {
 				"`account_ids` is sent to the API as a filter (long lists are split into several requests); `product_ids`, `status`, `ends_before` and `ends_after` are applied by the provider to the contracts. No match gives an empty list.",
 			Attributes: withAttributes(subscriptionFilterAttributes("contracts"), map[string]schema.Attribute{
 				"product_ids": productIDsAttribute("Only contracts with at least one line for one of these product codes (applied by the provider); the contract keeps all its lines."),
-				"contracts":   listNested("The contracts, sorted by `end_date`, then `account_id`, then `contract_number` (null or non-RFC 3339 end dates first).", contractColumns),
+				"contracts":   listNested("The contracts, sorted by `end_date`, then `account_id`, then `contract_number` (null or non-RFC 3339 end dates last).", contractColumns),
 			}),
 		},
 		validators: []datasource.ConfigValidator{endWindowBounds},
@@ -100,10 +99,10 @@ func readContracts(ctx context.Context, client *billing.Client, cfg tfsdk.Config
 			unplaced = "end_date"
 		case !f.matchesStatus(c.head.Status):
 			continue
-		case f.dated() && !c.dated:
+		case f.dated() && !c.end.ok:
 			undated++
 			continue
-		case f.dated() && !f.endsInside(c.end):
+		case f.dated() && !f.endsInside(c.end.at):
 			continue
 		}
 		for _, cf := range c.conflicts {
@@ -167,7 +166,7 @@ func groupContracts(lines []sub) []contract {
 	}
 	sort.Slice(out, func(i, j int) bool { // in place: see summarizeUsage
 		x, y := &out[i], &out[j]
-		return cmp.Or(compareEnds(x, y), compareNull(x.head.AccountID, y.head.AccountID), compareNull(x.head.ContractNumber, y.head.ContractNumber)) < 0
+		return cmp.Or(x.end.compare(y.end), compareNull(x.head.AccountID, y.head.AccountID), compareNull(x.head.ContractNumber, y.head.ContractNumber)) < 0
 	})
 	return out
 }
@@ -196,8 +195,7 @@ func (c *contract) settle() {
 	if c.head.EndDate, ok = extremeInstant(c.lines, func(s *sub) billing.Null[string] { return s.EndDate }, 1); !ok {
 		c.conflicts = append(c.conflicts, spread("end_date", c.lines, func(s *sub) string { return showNull(s.EndDate) }))
 	}
-	end, err := time.Parse(time.RFC3339, c.head.EndDate.Value)
-	c.end, c.dated = end, c.head.EndDate.Valid && err == nil
+	c.end = instantOf(c.head.EndDate)
 	// Report conflicts in the order of the contract's attributes.
 	slices.SortFunc(c.conflicts, func(x, y conflict) int {
 		return slices.Index(contractLevel, x.field) - slices.Index(contractLevel, y.field)
@@ -288,21 +286,6 @@ func extremeInstant(lines []sub, get func(*sub) billing.Null[string], dir int) (
 		}
 	}
 	return best, true
-}
-
-// compareEnds orders contracts by the instant of their end date; dates
-// that are null or not RFC 3339 come first, by text.
-func compareEnds(x, y *contract) int {
-	switch {
-	case x.dated && y.dated:
-		return x.end.Compare(y.end)
-	case x.dated != y.dated:
-		if x.dated {
-			return 1
-		}
-		return -1
-	}
-	return compareNull(x.head.EndDate, y.head.EndDate)
 }
 
 // compareNull orders strings with null first.

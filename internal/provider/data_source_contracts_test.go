@@ -261,42 +261,15 @@ func TestContractsDataSourceErrors(t *testing.T) {
 	mine := filter(sortedSubscriptions(srv), func(s sandbox.Subscription) bool { return s.AccountID == accounts[1].ID })
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
-		Steps: []resource.TestStep{{
-			Config:      config(srv, `data "talkdesk_contracts" "bad" { account_ids = ["acme"] }`),
-			PlanOnly:    true,
-			ExpectError: errorText(`"acme" is not a Talkdesk account id`),
-		}, {
-			Config: config(srv, `data "talkdesk_contracts" "inverted" {
-				ends_after  = "2025-06-01T00:00:01Z"
-				ends_before = "2025-06-01T00:00:00Z"
-			}`),
-			PlanOnly:    true,
-			ExpectError: errorText(`ends_after (2025-06-01T00:00:01Z) is after ends_before (2025-06-01T00:00:00Z)`),
-		}, {
-			Config:      config(srv, `data "talkdesk_contracts" "bad" { ends_before = "2025-01-31" }`),
-			PlanOnly:    true,
-			ExpectError: errorText(`"2025-01-31" is not an RFC 3339 timestamp`),
-		}, {
-			Config:      config(srv, `data "talkdesk_contracts" "bad" { ends_after = "tomorrow" }`),
-			PlanOnly:    true,
-			ExpectError: errorText(`"tomorrow" is not an RFC 3339 timestamp`),
-		}, {
-			Config:      config(srv, `data "talkdesk_contracts" "bad" { status = "" }`),
-			PlanOnly:    true,
-			ExpectError: errorText(`status string length must be at least 1`),
-		}, {
-			Config:      config(srv, `data "talkdesk_contracts" "bad" { product_ids = [""] }`),
-			PlanOnly:    true,
-			ExpectError: errorText(`length must be at least 1`),
-		}, {
+		Steps: append(subscriptionInputErrors(srv, "talkdesk_contracts", accounts[1].ID), resource.TestStep{
 			Config:      config(srv, `data "talkdesk_contracts" "foreign" { account_ids = `+hclList(accounts[0].ID, foreign.ID)+` }`),
 			ExpectError: regexp403(foreign.ID),
-		}, {
+		}, resource.TestStep{
 			Config: config(srv, `data "talkdesk_contracts" "ok" { account_ids = ["`+accounts[1].ID+`"] }`),
 			ConfigStateChecks: []statecheck.StateCheck{
 				expect("data.talkdesk_contracts.ok", "contracts", listOf(sandboxContracts(t, mine), contractValue)),
 			},
-		}},
+		}),
 	})
 }
 

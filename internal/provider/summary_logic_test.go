@@ -186,11 +186,11 @@ func TestGroupContracts(t *testing.T) {
 	for _, c := range got {
 		order = append(order, showNull(c.head.AccountID)+"/"+showNull(c.head.ContractNumber))
 	}
-	// Null end date first, then by end instant.
-	if want := []string{`null/null`, `"acct1"/"0002"`, `"acct1"/"0001"`, `"acct2"/"0007"`}; !slices.Equal(order, want) {
+	// By end instant; a null end date last.
+	if want := []string{`"acct1"/"0002"`, `"acct1"/"0001"`, `"acct2"/"0007"`, `null/null`}; !slices.Equal(order, want) {
 		t.Fatalf("contracts %v, want %v", order, want)
 	}
-	c1, c7 := got[2], got[3]
+	c1, c7 := got[1], got[2]
 	var ids []string
 	for _, l := range c1.lines {
 		ids = append(ids, l.ID)
@@ -221,7 +221,7 @@ func TestGroupContracts(t *testing.T) {
 	odd := []sub{contractLine("x1", "a", "9", "P"), contractLine("x2", "a", "9", "P")}
 	odd[1].EndDate = str("soon")
 	c := groupContracts(odd)[0]
-	if c.head.EndDate.Valid || c.dated || !c.conflicted("end_date") || c.conflicted("start_date") {
+	if c.head.EndDate.Valid || c.end.ok || !c.conflicted("end_date") || c.conflicted("start_date") {
 		t.Errorf("unreadable end date: %+v", c)
 	}
 	if !reflect.DeepEqual(lines, before) {
