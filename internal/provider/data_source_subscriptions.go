@@ -127,24 +127,23 @@ func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Co
 	if diags.HasError() {
 		return diags
 	}
-	var kept []sub
 	undated := 0
-	for _, s := range subs {
+	kept := selectRecords(subs, func(s *sub) bool {
 		if f.products != nil && !f.products[s.ProductID.Value] || !f.matchesStatus(s.Status) {
-			continue
+			return false
 		}
 		if f.dated() {
 			end, err := time.Parse(time.RFC3339, s.EndDate.Value)
 			if err != nil {
 				undated++
-				continue
+				return false
 			}
 			if !f.endsInside(end) {
-				continue
+				return false
 			}
 		}
-		kept = append(kept, s)
-	}
+		return true
+	})
 	if undated > 0 {
 		diags.AddWarning("Contract lines without a readable end date",
 			fmt.Sprintf("%d contract lines have no RFC 3339 end_date, so ends_before/ends_after cannot place them; they are left out of the result.", undated))

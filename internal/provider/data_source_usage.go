@@ -128,12 +128,7 @@ func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b 
 	if diags.HasError() {
 		return diags
 	}
-	var kept []usage
-	for i := range rows {
-		if f.keep(&rows[i]) {
-			kept = append(kept, rows[i])
-		}
-	}
+	kept := selectRecords(rows, f.keep)
 	slices.SortFunc(kept, func(x, y usage) int {
 		return cmp.Or(strings.Compare(x.Month.Value, y.Month.Value), strings.Compare(x.AccountID.Value, y.AccountID.Value),
 			strings.Compare(x.ProductID.Value, y.ProductID.Value), strings.Compare(x.ID, y.ID))

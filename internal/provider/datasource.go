@@ -157,6 +157,19 @@ func stringsInput(ctx context.Context, cfg tfsdk.Config, name string, diags *dia
 	return out
 }
 
+// selectRecords returns the records keep accepts, in order, in a new
+// slice: the client's slices are shared by every block of the run (its
+// snapshot), so a read never filters or sorts them in place.
+func selectRecords[T any](records []T, keep func(*T) bool) []T {
+	kept := make([]T, 0, len(records))
+	for i := range records {
+		if keep(&records[i]) {
+			kept = append(kept, records[i])
+		}
+	}
+	return kept
+}
+
 // stringSet is a lookup set; nil means "no filter".
 func stringSet(vs []string) map[string]bool {
 	if vs == nil {
