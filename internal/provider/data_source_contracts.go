@@ -305,9 +305,11 @@ func sameNull[V string | bool | billing.Number](x, y billing.Null[V]) bool {
 	if x.Valid != y.Valid {
 		return false
 	}
-	if xn, ok := any(x.Value).(billing.Number); ok && x.Valid {
+	xn, xNum := any(x.Value).(billing.Number)
+	yn, yNum := any(y.Value).(billing.Number)
+	if xNum && yNum && x.Valid {
 		xr, okx := xn.Rat()
-		yr, oky := any(y.Value).(billing.Number).Rat()
+		yr, oky := yn.Rat()
 		return okx && oky && xr.Cmp(yr) == 0
 	}
 	return x == y
