@@ -50,7 +50,7 @@ var contractLineColumns = pick(subscriptionColumns,
 	"id", "product_id", "quantity", "unit_price", "billing_frequency", "pricing_model", "concurrent", "seasonal")
 
 var contractColumns = slices.Concat(
-	through(pick(subscriptionColumns, "account_id", "contract_number"), contractHead),
+	through(noted(pick(subscriptionColumns, "account_id", "contract_number"), " The contract is the lines with the same `account_id` and `contract_number`."), contractHead),
 	through(noted(pick(subscriptionColumns, "start_date"), " The earliest of the lines' start dates; null when they differ and one is null or not RFC 3339."), contractHead),
 	through(noted(pick(subscriptionColumns, "end_date"), " The latest of the lines' end dates; null when they differ and one is null or not RFC 3339."), contractHead),
 	through(noted(pick(subscriptionColumns, agreedNames()...), " Null when the contract's lines disagree on it (the read then warns, naming the contract)."), contractHead),
