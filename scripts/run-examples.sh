@@ -186,11 +186,15 @@ case_demo() {
 
 case_contract_policy() {
 	prepare contract-policy
-	# A 10-year window: the sandbox has activated lines without auto-renewal.
+	# A 10-year window: the sandbox has activated contracts without auto-renewal.
 	plan_apply -var days=3650
 	assert_ge "violations over 3650 days" "$(out_raw violation_count)" 1
 	assert_log "check warning" 'Warning: Check block assertion failed'
-	assert_log "warning names the policy" 'activated contract line\(s\) end within 3650 days without auto-renewal'
+	assert_log "warning names the policy" 'activated contract\(s\) end within 3650 days without auto-renewal'
+	# One finding per contract: no contract number appears twice.
+	local dup
+	dup="$(out_json violations | grep -o 'contract [0-9]*,' | sort | uniq -d)"
+	assert_eq "one violation per contract" "$dup" ""
 	# An empty window: nothing to report, no warning.
 	case_log="$case_logs/days-0.log"
 	plan_apply -var days=0
@@ -205,14 +209,14 @@ case_contract_policy() {
 case_contract_policy_strict() {
 	prepare contract-policy-strict
 	plan_apply -var days=0
-	assert_eq "policy output" "$(out_raw policy)" "No activated contract line ends within 0 days without auto-renewal."
+	assert_eq "policy output" "$(out_raw policy)" "No activated contract ends within 0 days without auto-renewal."
 	# A 10-year window must FAIL the plan with the policy's message.
 	case_log="$case_logs/days-3650.log"
 	if tfrun plan -input=false -var days=3650; then
 		fail "plan with days=3650 succeeded; the postcondition should have failed it"
 	fi
 	assert_log "postcondition error" 'Error: Resource postcondition failed'
-	assert_log "policy message" 'Contract end-date policy: [0-9]+ activated contract line\(s\) end within 3650 days without'
+	assert_log "policy message" 'Contract end-date policy: [0-9]+ activated contract\(s\) end within 3650 days without'
 }
 
 case_billing_export() {

@@ -28,12 +28,16 @@ type result struct {
 	wall      time.Duration
 	// span is first to last API request at the server: the achieved rate
 	// is measured over it, so CLI start-up does not count against it.
-	span      time.Duration
-	limit     float64
-	peakRSS   int64 // bytes; 0 when not measured
-	tokenReqs int
-	exact     bool
-	note      string
+	span    time.Duration
+	limit   float64
+	peakRSS int64 // bytes; 0 when not measured
+	// terraformRSS is the Terraform CLI's own peak RSS and stateBytes the
+	// size of the state it wrote (terraform rows only).
+	terraformRSS int64
+	stateBytes   int64
+	tokenReqs    int
+	exact        bool
+	note         string
 }
 
 func main() {
@@ -68,7 +72,7 @@ func main() {
 
 func printTable(results []result) {
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "scenario\trows\tpages\trequests\t429s\t429%\twall\treq/s\tratio\trows/s\tpeak RSS\ttokens\texact\tnote\t")
+	fmt.Fprintln(w, "scenario\trows\tpages\trequests\t429s\t429%\twall\treq/s\tratio\trows/s\tprovider RSS\tterraform RSS\tstate\ttokens\texact\tnote\t")
 	for _, r := range results {
 		rate := 0.0
 		if r.span > 0 && r.requests > 1 {
@@ -86,12 +90,17 @@ func printTable(results []result) {
 		if r.requests > 0 {
 			pct = 100 * float64(r.throttled) / float64(r.requests)
 		}
-		rss := "-"
-		if r.peakRSS > 0 {
-			rss = fmt.Sprintf("%.0f MiB", float64(r.peakRSS)/(1<<20))
-		}
-		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%.1f\t%.1fs\t%.1f\t%.2f\t%.0f\t%s\t%d\t%v\t%s\t\n",
-			r.name, r.rows, r.pages, r.requests, r.throttled, pct, r.wall.Seconds(), rate, ratio, rowsPerSec, rss, r.tokenReqs, r.exact, r.note)
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%.1f\t%.1fs\t%.1f\t%.2f\t%.0f\t%s\t%s\t%s\t%d\t%v\t%s\t\n",
+			r.name, r.rows, r.pages, r.requests, r.throttled, pct, r.wall.Seconds(), rate, ratio, rowsPerSec,
+			mib(r.peakRSS), mib(r.terraformRSS), mib(r.stateBytes), r.tokenReqs, r.exact, r.note)
 	}
 	w.Flush()
+}
+
+// mib shows a byte count, or "-" when not measured.
+func mib(n int64) string {
+	if n <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
 }

@@ -52,11 +52,7 @@ func scenarios(quick bool) []scenario {
 		name: "terraform: five data sources in one run, 100ms latency",
 		run:  func() (result, error) { return terraformRun(five, fiveDataSources, countFive) },
 	})
-	big := sandbox.Options{Accounts: 100, UsageMonths: 24, UsagePerAccountMonth: usagePerMonth, SubscriptionsPerAccount: 1, InvoicesPerAccount: 1, Latency: 50 * time.Millisecond}
-	out = append(out, scenario{
-		name: "terraform: usage rows end to end, 50ms latency",
-		run:  func() (result, error) { return terraformRun(big, allUsage, countUsage) },
-	})
+	out = append(out, usageEndToEndScenarios(quick)...)
 	out = append(out, fanOutScenarios(quick)...)
 	return out
 }

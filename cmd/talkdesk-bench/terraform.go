@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/sandbox"
@@ -82,7 +83,11 @@ func terraformRunFor(opts sandbox.Options, configFor func(sandbox.Dataset) strin
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	err = cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return result{}, fmt.Errorf("terraform apply: %v", err)
+	}
+	tfRSS := watchPeakRSS(cmd.Process.Pid)
+	err = cmd.Wait()
 	wall := time.Since(start)
 	if err != nil {
 		return result{}, fmt.Errorf("terraform apply: %v\n%s", err, tail(out.String(), 2000))
@@ -101,6 +106,10 @@ func terraformRunFor(opts sandbox.Options, configFor func(sandbox.Dataset) strin
 	}
 	if !r.exact {
 		r.note = fmt.Sprintf("got %q want %q", got, w)
+	}
+	r.terraformRSS = tfRSS()
+	if st, err := os.Stat(filepath.Join(dir, "state")); err == nil {
+		r.stateBytes = st.Size()
 	}
 	if b, err := os.ReadFile(rssFile); err == nil {
 		for _, line := range strings.Fields(string(b)) {
@@ -157,4 +166,36 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// watchPeakRSS samples the peak resident set (VmHWM) of process pid
+// itself, not of its children (the provider is measured on its own), until
+// the process ends; the returned function gives the last sample. The
+// kernel's rusage of a waited-for process would include its children.
+func watchPeakRSS(pid int) func() int64 {
+	var peak atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		status := fmt.Sprintf("/proc/%d/status", pid)
+		for {
+			b, err := os.ReadFile(status)
+			if err != nil {
+				return
+			}
+			_, after, ok := strings.Cut(string(b), "VmHWM:")
+			if !ok {
+				return // a zombie has no memory left to report
+			}
+			fields := strings.Fields(after)
+			if kb, err := strconv.ParseInt(fields[0], 10, 64); err == nil {
+				peak.Store(max(peak.Load(), kb*1024))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	return func() int64 {
+		<-done
+		return peak.Load()
+	}
 }

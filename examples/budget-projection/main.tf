@@ -2,7 +2,8 @@
 # currency, made of
 #   * its current contract lines: quantity x unit_price billed once per billing
 #     period, divided by the months in that period (var.months_per_billing_frequency), and
-#   * its usage: the average total_amount of the last var.months complete months.
+#   * its usage: the average total_amount of the last var.months complete months,
+#     summed by the provider (talkdesk_usage_summary).
 
 terraform {
   required_version = ">= 1.5.0"
@@ -55,7 +56,9 @@ data "talkdesk_subscriptions" "current" {
   ends_after = local.now
 }
 
-data "talkdesk_usage" "recent" {
+# Usage summed by the provider per instance (and currency) over the months.
+data "talkdesk_usage_summary" "recent" {
+  group_by   = ["account_id"]
   from_month = local.months[0]
   to_month   = local.months[length(local.months) - 1]
 }
@@ -76,16 +79,16 @@ locals {
     for s in local.projected : "${s.account_id}|${s.currency}" =>
     s.quantity * s.unit_price / var.months_per_billing_frequency[s.billing_frequency]...
   }
-  usage_monthly = {
-    for u in data.talkdesk_usage.recent.usage : "${u.account_id}|${u.currency}" => u.total_amount...
-    if u.total_amount != null && u.currency != null
+  usage_total = {
+    for g in data.talkdesk_usage_summary.recent.groups : "${g.account_id}|${g.currency}" => g.total_amount
+    if g.total_amount != null && g.currency != null && g.account_id != null
   }
-  keys = distinct(concat(keys(local.subscription_monthly), keys(local.usage_monthly)))
+  keys = distinct(concat(keys(local.subscription_monthly), keys(local.usage_total)))
 
   run_rate = {
     for k in local.keys : k => {
       subscriptions = sum(lookup(local.subscription_monthly, k, [0]))
-      usage         = sum(lookup(local.usage_monthly, k, [0])) / var.months # months without usage count as 0
+      usage         = lookup(local.usage_total, k, 0) / var.months # months without usage count as 0
     }
   }
 }

@@ -1,8 +1,8 @@
-# Contract end-date policy, as warnings: every activated contract line that
-# ends within var.days days must renew automatically (auto_renewal = true).
-# Lines that break the rule are reported by a `check` block, which warns on
-# every plan and apply without blocking them. See ../contract-policy-strict
-# for the variant that fails the plan.
+# Contract end-date policy, as warnings: every activated contract that ends
+# within var.days days must renew automatically (auto_renewal = true).
+# Contracts that break the rule are reported by a `check` block, one line
+# per contract, which warns on every plan and apply without blocking them.
+# See ../contract-policy-strict for the variant that fails the plan.
 
 terraform {
   required_version = ">= 1.5.0"
@@ -18,7 +18,7 @@ provider "talkdesk" {}
 variable "days" {
   type        = number
   default     = 60
-  description = "Warn about activated contract lines ending within this many days without auto-renewal."
+  description = "Warn about activated contracts ending within this many days without auto-renewal."
   validation {
     condition     = var.days >= 0
     error_message = "days must be zero or more."
@@ -32,8 +32,9 @@ locals {
 
 data "talkdesk_accounts" "all" {}
 
-# The provider narrows the read to activated lines ending inside the window.
-data "talkdesk_subscriptions" "ending" {
+# The provider groups the lines into contracts and narrows the read to
+# activated contracts ending inside the window, soonest first.
+data "talkdesk_contracts" "ending" {
   status      = "ACTIVATED"
   ends_after  = local.now
   ends_before = local.horizon
@@ -42,22 +43,19 @@ data "talkdesk_subscriptions" "ending" {
 locals {
   accounts = { for a in data.talkdesk_accounts.all.accounts : a.id => a }
 
-  # auto_renewal may be null (not set): only an explicit true passes.
-  # Keyed by end date so the report lists the soonest first.
-  offending = {
-    for s in data.talkdesk_subscriptions.ending.subscriptions : "${s.end_date}/${s.id}" => s
-    if s.auto_renewal != true
-  }
+  # auto_renewal may be null (not set, or the contract's lines disagree, in
+  # which case the read warns too): only an explicit true passes.
+  offending = [for c in data.talkdesk_contracts.ending.contracts : c if c.auto_renewal != true]
   violations = [
-    for k in sort(keys(local.offending)) : format(
-      "%s  %s (%s) contract %s, line %s: %s, auto_renewal = %s",
-      formatdate("YYYY-MM-DD", local.offending[k].end_date),
-      try(local.accounts[local.offending[k].account_id].name, local.offending[k].account_id),
-      try(local.accounts[local.offending[k].account_id].company_name, "?"),
-      local.offending[k].contract_number,
-      local.offending[k].id,
-      local.offending[k].product_id,
-      local.offending[k].auto_renewal == null ? "null" : tostring(local.offending[k].auto_renewal),
+    for c in local.offending : format(
+      "%s  %s (%s) contract %s, %d line(s): %s, auto_renewal = %s",
+      formatdate("YYYY-MM-DD", c.end_date),
+      try(local.accounts[c.account_id].name, c.account_id),
+      try(local.accounts[c.account_id].company_name, "?"),
+      c.contract_number,
+      length(c.lines),
+      join(", ", c.lines[*].product_id),
+      c.auto_renewal == null ? "null" : tostring(c.auto_renewal),
     )
   ]
 }
@@ -65,21 +63,21 @@ locals {
 check "contract_end_dates" {
   assert {
     condition     = length(local.violations) == 0
-    error_message = "${length(local.violations)} activated contract line(s) end within ${var.days} days without auto-renewal:\n${join("\n", local.violations)}"
+    error_message = "${length(local.violations)} activated contract(s) end within ${var.days} days without auto-renewal:\n${join("\n", local.violations)}"
   }
 }
 
 output "violations" {
-  description = "Activated contract lines ending within var.days days without auto_renewal = true."
+  description = "Activated contracts ending within var.days days without auto_renewal = true, soonest first."
   value       = local.violations
 }
 
 output "violation_count" {
-  description = "Number of lines in violations."
+  description = "Number of contracts in violations."
   value       = length(local.violations)
 }
 
-output "lines_checked" {
-  description = "Activated contract lines ending within var.days days."
-  value       = length(data.talkdesk_subscriptions.ending.subscriptions)
+output "contracts_checked" {
+  description = "Activated contracts ending within var.days days."
+  value       = length(data.talkdesk_contracts.ending.contracts)
 }

@@ -54,7 +54,9 @@ data "talkdesk_subscriptions" "ending" {
   ends_before = local.horizon
 }
 
-data "talkdesk_usage" "recent" {
+# Usage spend summed by the provider per instance, month and currency.
+data "talkdesk_usage_summary" "recent" {
+  group_by   = ["account_id", "month"]
   from_month = local.months[0]
   to_month   = local.months[length(local.months) - 1]
 }
@@ -78,15 +80,14 @@ locals {
     )
   ]
 
-  # Usage spend grouped by instance, month and currency.
-  usage = [for u in data.talkdesk_usage.recent.usage : u if u.total_amount != null && u.currency != null]
-  spend = { for u in local.usage : "${u.account_id}|${u.month}|${u.currency}" => u.total_amount... }
+  # Usage spend per instance and month, per currency.
+  spend = [for g in data.talkdesk_usage_summary.recent.groups : g if g.total_amount != null && g.currency != null]
   spend_by_instance = {
-    for id in distinct([for u in local.usage : u.account_id]) :
+    for id in distinct([for g in local.spend : g.account_id]) :
     try(local.accounts[id].name, id) => {
       for m in local.months : m => join(" + ", [
-        for k, amounts in local.spend : format("%.2f %s", sum(amounts), split("|", k)[2])
-        if startswith(k, "${id}|${m}|")
+        for g in local.spend : format("%.2f %s", g.total_amount, g.currency)
+        if g.account_id == id && g.month == m
       ])
     }
   }
@@ -117,16 +118,16 @@ output "monthly_usage_spend" {
   precondition {
     # The per-month sums must add up to the provider's own totals per currency.
     condition = alltrue([
-      for cur, total in data.talkdesk_usage.recent.totals :
-      abs(total - sum(concat([0], flatten([for k, amounts in local.spend : amounts if endswith(k, "|${cur}")])))) < 0.01
+      for cur, total in data.talkdesk_usage_summary.recent.totals :
+      abs(total - sum(concat([0], [for g in local.spend : g.total_amount if g.currency == cur]))) < 0.01
     ])
-    error_message = "Per-month usage sums do not add up to talkdesk_usage totals."
+    error_message = "Per-month usage sums do not add up to talkdesk_usage_summary totals."
   }
 }
 
 output "usage_totals" {
   description = "Usage spend over the whole period, per currency."
-  value       = { for cur, total in data.talkdesk_usage.recent.totals : cur => floor(total * 100 + 0.5) / 100 }
+  value       = { for cur, total in data.talkdesk_usage_summary.recent.totals : cur => floor(total * 100 + 0.5) / 100 }
 }
 
 output "summary" {

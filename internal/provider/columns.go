@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
@@ -254,4 +255,76 @@ func listValue[T any](typ tftypes.Type, cols []column[T], items []T) tftypes.Val
 		elems[i] = tftypes.NewValue(obj, vals)
 	}
 	return tftypes.NewValue(typ, elems)
+}
+
+// pick returns the columns of cols with these names, in this order: a
+// data source that shows some fields of a record declares them once.
+func pick[T any](cols []column[T], names ...string) []column[T] {
+	out := make([]column[T], 0, len(names))
+	for _, n := range names {
+		i := slices.IndexFunc(cols, func(c column[T]) bool { return c.name() == n })
+		if i < 0 {
+			panic("internal error: no column " + n)
+		}
+		out = append(out, cols[i])
+	}
+	return out
+}
+
+// through shows columns of U on a T that holds a U, e.g. the
+// contract-level fields of a contract, which are a contract line's.
+func through[T, U any](cols []column[U], get func(*T) *U) []column[T] {
+	out := make([]column[T], len(cols))
+	for i, c := range cols {
+		out[i] = throughCol[T, U]{col: c, get: get}
+	}
+	return out
+}
+
+type throughCol[T, U any] struct {
+	col column[U]
+	get func(*T) *U
+}
+
+func (c throughCol[T, U]) name() string                { return c.col.name() }
+func (c throughCol[T, U]) attribute() schema.Attribute { return c.col.attribute() }
+func (c throughCol[T, U]) value(typ tftypes.Type, r *T) tftypes.Value {
+	return c.col.value(typ, c.get(r))
+}
+func (c throughCol[T, U]) encode(enc *msgpack.Encoder, r *T) error {
+	return c.col.encode(enc, c.get(r))
+}
+
+// noted appends a note to the description of each column, e.g. what a
+// field of a record means once records are grouped.
+func noted[T any](cols []column[T], note string) []column[T] {
+	out := make([]column[T], len(cols))
+	for i, c := range cols {
+		out[i] = notedCol[T]{column: c, note: note}
+	}
+	return out
+}
+
+type notedCol[T any] struct {
+	column[T]
+	note string
+}
+
+func (c notedCol[T]) attribute() schema.Attribute {
+	switch a := c.column.attribute().(type) {
+	case schema.StringAttribute:
+		a.Description += c.note
+		return a
+	case schema.NumberAttribute:
+		a.Description += c.note
+		return a
+	case schema.BoolAttribute:
+		a.Description += c.note
+		return a
+	case schema.ListNestedAttribute:
+		a.Description += c.note
+		return a
+	default:
+		panic(fmt.Sprintf("internal error: cannot note %T", a))
+	}
 }

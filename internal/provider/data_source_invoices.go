@@ -26,9 +26,37 @@ type line = billing.InvoiceLine
 type invoice struct {
 	first *line
 	lines []line
-	// at is the instant of the invoice date, when it is RFC 3339 (dated).
-	at    time.Time
-	dated bool
+	date  instant
+}
+
+// instant is a date as the API wrote it and, when it is RFC 3339, the
+// instant it names.
+type instant struct {
+	text billing.Null[string]
+	at   time.Time
+	ok   bool
+}
+
+func instantOf(v billing.Null[string]) instant {
+	at, err := time.Parse(time.RFC3339, v.Value)
+	return instant{text: v, at: at, ok: v.Valid && err == nil}
+}
+
+// compare orders dates by instant, not text: the same instant may be
+// written with another UTC offset or precision ("…T00:00:00.5Z" sorts
+// before "…T00:00:00Z" as text). Dates that are not RFC 3339 come last,
+// by text (null first).
+func (x instant) compare(y instant) int {
+	switch {
+	case x.ok && y.ok:
+		return x.at.Compare(y.at)
+	case x.ok != y.ok:
+		if x.ok {
+			return -1
+		}
+		return 1
+	}
+	return compareNull(x.text, y.text)
 }
 
 var invoiceLineColumns = []column[line]{
@@ -109,8 +137,7 @@ func groupInvoices(lines []line, diags *diag.Diagnostics) []invoice {
 		inv := &out[i]
 		slices.SortFunc(inv.lines, func(x, y line) int { return strings.Compare(x.ID, y.ID) })
 		inv.first = &inv.lines[0]
-		at, err := time.Parse(time.RFC3339, inv.first.Date.Value)
-		inv.at, inv.dated = at, err == nil
+		inv.date = instantOf(inv.first.Date)
 		for _, l := range inv.lines[1:] {
 			if l.AccountID != inv.first.AccountID || l.Date != inv.first.Date || l.Currency != inv.first.Currency || l.TotalInvoiceAmount != inv.first.TotalInvoiceAmount {
 				diags.AddWarning("Inconsistent invoice lines",
@@ -120,26 +147,9 @@ func groupInvoices(lines []line, diags *diag.Diagnostics) []invoice {
 		}
 	}
 	slices.SortFunc(out, func(x, y invoice) int {
-		return cmp.Or(compareDates(&x, &y), strings.Compare(x.first.Number.Value, y.first.Number.Value))
+		return cmp.Or(x.date.compare(y.date), strings.Compare(x.first.Number.Value, y.first.Number.Value))
 	})
 	return out
-}
-
-// compareDates orders invoices by the instant of their date, not its
-// text: the same instant may be written with another UTC offset or
-// precision ("…T00:00:00.5Z" sorts before "…T00:00:00Z" as text). Dates
-// that are not RFC 3339 come last, by text.
-func compareDates(x, y *invoice) int {
-	switch {
-	case x.dated && y.dated:
-		return x.at.Compare(y.at)
-	case x.dated != y.dated:
-		if x.dated {
-			return -1
-		}
-		return 1
-	}
-	return strings.Compare(x.first.Date.Value, y.first.Date.Value)
 }
 
 func readInvoices(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {

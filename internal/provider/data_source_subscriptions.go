@@ -50,57 +50,96 @@ func NewSubscriptionsDataSource() datasource.DataSource {
 		endpoint: billing.EndpointSubscriptions,
 		schema: schema.Schema{
 			Description: "Lists contract lines (subscriptions) of the organization's instances, sorted by `account_id` then `id`. `account_ids` is sent to the API as a filter (long lists are split into several requests); `product_ids`, `status`, `ends_before` and `ends_after` are applied by the provider. No match gives an empty list.",
-			Attributes: map[string]schema.Attribute{
-				"account_ids":   accountIDsAttribute("Only contract lines of these accounts (sent to the API). An id not under the organization fails the read with its name."),
+			Attributes: withAttributes(subscriptionFilterAttributes("contract lines"), map[string]schema.Attribute{
 				"product_ids":   productIDsAttribute("Only contract lines of these product codes (applied by the provider)."),
-				"status":        matchAttribute("Only contract lines with this status, e.g. `ACTIVATED` (exact, case-insensitive; applied by the provider)."),
-				"ends_before":   schema.StringAttribute{Optional: true, Description: "Only contract lines whose `end_date` is strictly before this RFC 3339 timestamp, e.g. `2026-01-31T00:00:00Z` (applied by the provider). Must not be earlier than `ends_after`.", Validators: []validator.String{funcString("an RFC 3339 timestamp", checkRFC3339)}},
-				"ends_after":    schema.StringAttribute{Optional: true, Description: "Only contract lines whose `end_date` is strictly after this RFC 3339 timestamp (applied by the provider).", Validators: []validator.String{funcString("an RFC 3339 timestamp", checkRFC3339)}},
 				"subscriptions": listNested("The contract lines, sorted by `account_id` then `id`.", subscriptionColumns),
-			},
+			}),
 		},
-		validators: []datasource.ConfigValidator{orderedBounds{from: "ends_after", to: "ends_before", inverted: instantsInverted}},
+		validators: []datasource.ConfigValidator{endWindowBounds},
 		read:       readSubscriptions,
 	})
 }
 
-func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
+// subscriptionFilterAttributes are the inputs talkdesk_subscriptions and
+// talkdesk_contracts share, each selecting `what`.
+func subscriptionFilterAttributes(what string) map[string]schema.Attribute {
+	rfc3339 := []validator.String{funcString("an RFC 3339 timestamp", checkRFC3339)}
+	return map[string]schema.Attribute{
+		"account_ids": accountIDsAttribute("Only " + what + " of these accounts (sent to the API). An id not under the organization fails the read with its name."),
+		"status":      matchAttribute("Only " + what + " with this status, e.g. `ACTIVATED` (exact, case-insensitive; applied by the provider)."),
+		"ends_before": schema.StringAttribute{Optional: true, Description: "Only " + what + " whose `end_date` is strictly before this RFC 3339 timestamp, e.g. `2026-01-31T00:00:00Z` (applied by the provider). Must not be earlier than `ends_after`.", Validators: rfc3339},
+		"ends_after":  schema.StringAttribute{Optional: true, Description: "Only " + what + " whose `end_date` is strictly after this RFC 3339 timestamp (applied by the provider).", Validators: rfc3339},
+	}
+}
+
+var endWindowBounds = orderedBounds{from: "ends_after", to: "ends_before", inverted: instantsInverted}
+
+// subscriptionFilter is what those inputs ask for.
+type subscriptionFilter struct {
+	accountIDs    []string
+	products      map[string]bool
+	status        string
+	byStatus      bool
+	before, after *time.Time
+}
+
+// selectSubscriptions reads those inputs and lists the contract lines of
+// the selected accounts: one listing, the same for every data source that
+// asks (the client shares it). The slice is shared: read it, never
+// reorder or change it.
+func selectSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (subscriptionFilter, []sub, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	accountIDs := stringsInput(ctx, cfg, "account_ids", &diags)
-	products := stringSet(stringsInput(ctx, cfg, "product_ids", &diags))
-	status, byStatus := stringInput(ctx, cfg, "status", &diags)
-	var before, after *time.Time
+	f := subscriptionFilter{
+		accountIDs: stringsInput(ctx, cfg, "account_ids", &diags),
+		products:   stringSet(stringsInput(ctx, cfg, "product_ids", &diags)),
+	}
+	f.status, f.byStatus = stringInput(ctx, cfg, "status", &diags)
 	if s, ok := stringInput(ctx, cfg, "ends_before", &diags); ok {
 		t, _ := time.Parse(time.RFC3339, s)
-		before = &t
+		f.before = &t
 	}
 	if s, ok := stringInput(ctx, cfg, "ends_after", &diags); ok {
 		t, _ := time.Parse(time.RFC3339, s)
-		after = &t
+		f.after = &t
 	}
+	if diags.HasError() || f.accountIDs != nil && len(f.accountIDs) == 0 {
+		return f, nil, diags
+	}
+	subs, err := client.Subscriptions(ctx, billing.Query{AccountIDs: f.accountIDs})
+	if err != nil {
+		diags.Append(readError("Talkdesk subscriptions", err)...)
+	}
+	return f, subs, diags
+}
+
+func (f subscriptionFilter) matchesStatus(status billing.Null[string]) bool {
+	return !f.byStatus || status.Valid && strings.EqualFold(status.Value, f.status)
+}
+
+func (f subscriptionFilter) dated() bool { return f.before != nil || f.after != nil }
+
+// endsInside reports whether end is inside the (strict) window.
+func (f subscriptionFilter) endsInside(end time.Time) bool {
+	return (f.before == nil || end.Before(*f.before)) && (f.after == nil || end.After(*f.after))
+}
+
+func readSubscriptions(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
+	f, subs, diags := selectSubscriptions(ctx, client, cfg)
 	if diags.HasError() {
 		return diags
 	}
-	if accountIDs != nil && len(accountIDs) == 0 {
-		setList(b, "subscriptions", subscriptionColumns, nil)
-		return diags
-	}
-	subs, err := client.Subscriptions(ctx, billing.Query{AccountIDs: accountIDs})
-	if err != nil {
-		return readError("Talkdesk subscriptions", err)
-	}
 	undated := 0
 	kept := selectRecords(subs, func(s *sub) bool {
-		if products != nil && !products[s.ProductID.Value] || byStatus && !strings.EqualFold(s.Status.Value, status) {
+		if f.products != nil && !f.products[s.ProductID.Value] || !f.matchesStatus(s.Status) {
 			return false
 		}
-		if before != nil || after != nil {
+		if f.dated() {
 			end, err := time.Parse(time.RFC3339, s.EndDate.Value)
 			if err != nil {
 				undated++
 				return false
 			}
-			if before != nil && !end.Before(*before) || after != nil && !end.After(*after) {
+			if !f.endsInside(end) {
 				return false
 			}
 		}

@@ -158,37 +158,36 @@ func TestSubscriptionsDataSourceErrors(t *testing.T) {
 	foreign := srv.Data().ForeignAccounts[1]
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviders(),
-		Steps: []resource.TestStep{{
-			Config:      config(srv, `data "talkdesk_subscriptions" "bad" { account_ids = ["`+accounts[0].ID+`", "acme"] }`),
-			PlanOnly:    true,
-			ExpectError: errorText(`"acme" is not a Talkdesk account id`),
-		}, {
-			Config: config(srv, `data "talkdesk_subscriptions" "inverted" {
-				ends_after  = "2025-06-01T00:00:01Z"
-				ends_before = "2025-06-01T00:00:00Z"
-			}`),
-			PlanOnly:    true,
-			ExpectError: errorText(`ends_after (2025-06-01T00:00:01Z) is after ends_before (2025-06-01T00:00:00Z)`),
-		}, {
-			Config:      config(srv, `data "talkdesk_subscriptions" "bad" { ends_before = "2025-01-31" }`),
-			PlanOnly:    true,
-			ExpectError: errorText(`"2025-01-31" is not an RFC 3339 timestamp`),
-		}, {
-			Config:      config(srv, `data "talkdesk_subscriptions" "bad" { ends_after = "2025-13-01T00:00:00Z" }`),
-			PlanOnly:    true,
-			ExpectError: errorText(`"2025-13-01T00:00:00Z" is not an RFC 3339 timestamp`),
-		}, {
+		Steps: append(subscriptionInputErrors(srv, "talkdesk_subscriptions", accounts[0].ID), resource.TestStep{
 			Config:      config(srv, `data "talkdesk_subscriptions" "foreign" { account_ids = `+hclList(accounts[0].ID, foreign.ID)+` }`),
 			ExpectError: regexp403(foreign.ID),
-		}, {
+		}, resource.TestStep{
 			Config: config(srv, `data "talkdesk_subscriptions" "ok" { account_ids = ["`+accounts[0].ID+`"] }`),
 			ConfigStateChecks: []statecheck.StateCheck{
 				expect("data.talkdesk_subscriptions.ok", "subscriptions", listOf(
 					filter(sortedSubscriptions(srv), func(s sandbox.Subscription) bool { return s.AccountID == accounts[0].ID }),
 					subscriptionValue)),
 			},
-		}},
+		}),
 	})
+}
+
+// subscriptionInputErrors are the plan-time errors of the inputs
+// talkdesk_subscriptions and talkdesk_contracts share; account is an id
+// of the organization.
+func subscriptionInputErrors(srv *sandbox.Server, typ, account string) []resource.TestStep {
+	step := func(body, want string) resource.TestStep {
+		return resource.TestStep{Config: config(srv, `data "`+typ+`" "bad" {`+"\n"+body+"\n}"), PlanOnly: true, ExpectError: errorText(want)}
+	}
+	return []resource.TestStep{
+		step(`account_ids = ["`+account+`", "acme"]`, `"acme" is not a Talkdesk account id`),
+		step(`ends_after  = "2025-06-01T00:00:01Z"`+"\n"+`ends_before = "2025-06-01T00:00:00Z"`,
+			`ends_after (2025-06-01T00:00:01Z) is after ends_before (2025-06-01T00:00:00Z)`),
+		step(`ends_before = "2025-01-31"`, `"2025-01-31" is not an RFC 3339 timestamp`),
+		step(`ends_after = "2025-13-01T00:00:00Z"`, `"2025-13-01T00:00:00Z" is not an RFC 3339 timestamp`),
+		step(`status = ""`, `status string length must be at least 1`),
+		step(`product_ids = [""]`, `length must be at least 1`),
+	}
 }
 
 // TestSubscriptionsDataSourceTimestamps serves contract dates written in

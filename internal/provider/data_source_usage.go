@@ -41,64 +41,105 @@ var usageColumns = []column[usage]{
 
 // NewUsageDataSource is talkdesk_usage.
 func NewUsageDataSource() datasource.DataSource {
-	monthValidators := []validator.String{funcString("a month (YYYY-MM)", checkMonth)}
 	return newDataSource(dataSource{
 		typeName: "usage",
 		endpoint: billing.EndpointUsage,
 		schema: schema.Schema{
-			Description: "Lists monthly usage aggregates per account and product, sorted by `month`, `account_id`, `product_id` then `id`, with `totals` per currency. `account_ids` is sent to the API as a filter, and so is the month range when both `from_month` and `to_month` are set and span at most 72 months; `product_ids` (and an open-ended month range) are applied by the provider. No match gives an empty list.",
-			Attributes: map[string]schema.Attribute{
-				"account_ids": accountIDsAttribute("Only usage of these accounts (sent to the API). An id not under the organization fails the read with its name."),
-				"product_ids": productIDsAttribute("Only usage of these product codes (applied by the provider)."),
-				"from_month":  schema.StringAttribute{Optional: true, Description: "First month, `YYYY-MM`, inclusive.", Validators: monthValidators},
-				"to_month":    schema.StringAttribute{Optional: true, Description: "Last month, `YYYY-MM`, inclusive; not before `from_month`.", Validators: monthValidators},
-				"usage":       listNested("The usage aggregates, sorted by `month`, `account_id`, `product_id` then `id`.", usageColumns),
-				"totals": schema.MapAttribute{Computed: true, ElementType: types.NumberType,
-					Description: "Sum of `total_amount` of the listed usage per `currency` code, computed exactly in decimal. Rows with a null currency or amount are not counted."},
-			},
+			Description: "Lists monthly usage aggregates per account and product, sorted by `month`, `account_id`, `product_id` then `id`, with `totals` per currency. " + usageFilterDoc + " No match gives an empty list.",
+			Attributes: withAttributes(usageFilterAttributes(), map[string]schema.Attribute{
+				"usage":  listNested("The usage aggregates, sorted by `month`, `account_id`, `product_id` then `id`.", usageColumns),
+				"totals": totalsAttribute("listed usage"),
+			}),
 		},
-		validators: []datasource.ConfigValidator{orderedBounds{from: "from_month", to: "to_month", inverted: monthsInverted}},
+		validators: []datasource.ConfigValidator{monthBounds},
 		read:       readUsage,
 	})
 }
 
-func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
-	var diags diag.Diagnostics
-	accountIDs := stringsInput(ctx, cfg, "account_ids", &diags)
-	products := stringSet(stringsInput(ctx, cfg, "product_ids", &diags))
-	from, hasFrom := stringInput(ctx, cfg, "from_month", &diags)
-	to, hasTo := stringInput(ctx, cfg, "to_month", &diags)
-	if diags.HasError() {
-		return diags
+// usageFilterDoc says where the usage inputs are applied.
+const usageFilterDoc = "`account_ids` is sent to the API as a filter, and so is the month range when both `from_month` and `to_month` are set and span at most 72 months; `product_ids` (and an open-ended month range) are applied by the provider."
+
+// usageFilterAttributes are the inputs talkdesk_usage and
+// talkdesk_usage_summary share.
+func usageFilterAttributes() map[string]schema.Attribute {
+	monthValidators := []validator.String{funcString("a month (YYYY-MM)", checkMonth)}
+	return map[string]schema.Attribute{
+		"account_ids": accountIDsAttribute("Only usage of these accounts (sent to the API). An id not under the organization fails the read with its name."),
+		"product_ids": productIDsAttribute("Only usage of these product codes (applied by the provider)."),
+		"from_month":  schema.StringAttribute{Optional: true, Description: "First month, `YYYY-MM`, inclusive.", Validators: monthValidators},
+		"to_month":    schema.StringAttribute{Optional: true, Description: "Last month, `YYYY-MM`, inclusive; not before `from_month`.", Validators: monthValidators},
 	}
-	q := billing.Query{AccountIDs: accountIDs}
-	if hasFrom && hasTo && monthSpan(from, to) <= maxFilteredMonths {
-		months, err := billing.MonthsBetween(from, to)
+}
+
+var monthBounds = orderedBounds{from: "from_month", to: "to_month", inverted: monthsInverted}
+
+// totalsAttribute is the exact sum of total_amount per currency.
+func totalsAttribute(of string) schema.MapAttribute {
+	return schema.MapAttribute{Computed: true, ElementType: types.NumberType,
+		Description: "Sum of `total_amount` of the " + of + " per `currency` code, computed exactly in decimal. Rows with a null currency or amount are not counted."}
+}
+
+// usageFilter is what the usage inputs ask for.
+type usageFilter struct {
+	accountIDs     []string
+	products       map[string]bool
+	from, to       string
+	hasFrom, hasTo bool
+}
+
+// selectUsage reads those inputs and lists the usage the API can select:
+// one listing, the same for every data source that asks (the client
+// shares it). The slice is shared: read it, never reorder or change it.
+func selectUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (usageFilter, []usage, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	f := usageFilter{
+		accountIDs: stringsInput(ctx, cfg, "account_ids", &diags),
+		products:   stringSet(stringsInput(ctx, cfg, "product_ids", &diags)),
+	}
+	f.from, f.hasFrom = stringInput(ctx, cfg, "from_month", &diags)
+	f.to, f.hasTo = stringInput(ctx, cfg, "to_month", &diags)
+	if diags.HasError() || f.accountIDs != nil && len(f.accountIDs) == 0 {
+		return f, nil, diags
+	}
+	q := billing.Query{AccountIDs: f.accountIDs}
+	if f.hasFrom && f.hasTo && monthSpan(f.from, f.to) <= maxFilteredMonths {
+		months, err := billing.MonthsBetween(f.from, f.to)
 		if err != nil {
 			diags.AddError("Invalid month range", err.Error())
-			return diags
+			return f, nil, diags
 		}
 		q.Months = months
 	}
-	var rows []usage
-	if accountIDs == nil || len(accountIDs) > 0 {
-		var err error
-		rows, err = client.Usage(ctx, q)
-		if err != nil {
-			return readError("Talkdesk usage", err)
-		}
+	rows, err := client.Usage(ctx, q)
+	if err != nil {
+		diags.Append(readError("Talkdesk usage", err)...)
 	}
-	kept := selectRecords(rows, func(u *usage) bool {
-		// YYYY-MM strings order like the months they name.
-		return (products == nil || products[u.ProductID.Value]) &&
-			(!hasFrom || u.Month.Value >= from) && (!hasTo || u.Month.Value <= to)
-	})
+	return f, rows, diags
+}
+
+// keep applies what the API did not.
+func (f usageFilter) keep(u *usage) bool {
+	// YYYY-MM strings order like the months they name.
+	return (f.products == nil || f.products[u.ProductID.Value]) &&
+		(!f.hasFrom || u.Month.Value >= f.from) && (!f.hasTo || u.Month.Value <= f.to)
+}
+
+func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
+	f, rows, diags := selectUsage(ctx, client, cfg)
+	if diags.HasError() {
+		return diags
+	}
+	kept := selectRecords(rows, f.keep)
 	slices.SortFunc(kept, func(x, y usage) int {
 		return cmp.Or(strings.Compare(x.Month.Value, y.Month.Value), strings.Compare(x.AccountID.Value, y.AccountID.Value),
 			strings.Compare(x.ProductID.Value, y.ProductID.Value), strings.Compare(x.ID, y.ID))
 	})
 	setList(b, "usage", usageColumns, kept)
-	b.vals["totals"] = usageTotals(kept)
+	sums := currencySums{}
+	for i := range kept {
+		sums.add(kept[i].Currency, kept[i].TotalAmount)
+	}
+	b.vals["totals"] = sums.value()
 	return diags
 }
 
@@ -118,25 +159,32 @@ func monthSpan(from, to string) int {
 	return (t.Year()-f.Year())*12 + int(t.Month()-f.Month()) + 1
 }
 
-// usageTotals sums total_amount per currency with exact rationals.
-func usageTotals(rows []usage) tftypes.Value {
-	sums := map[string]*big.Rat{}
-	for i := range rows {
-		u := &rows[i]
-		if !u.Currency.Valid || !u.TotalAmount.Valid {
-			continue
-		}
-		r, ok := u.TotalAmount.Value.Rat()
-		if !ok {
-			continue
-		}
-		if sums[u.Currency.Value] == nil {
-			sums[u.Currency.Value] = new(big.Rat)
-		}
-		sums[u.Currency.Value].Add(sums[u.Currency.Value], r)
+// currencySums are exact sums of amounts per currency code.
+type currencySums map[string]*big.Rat
+
+// add counts amount under currency; a null currency or amount is not
+// counted.
+func (s currencySums) add(currency billing.Null[string], amount billing.Null[billing.Number]) {
+	if !currency.Valid || !amount.Valid {
+		return
 	}
-	vals := make(map[string]tftypes.Value, len(sums))
-	for cur, sum := range sums {
+	r, ok := amount.Value.Rat()
+	if !ok {
+		return
+	}
+	s.addRat(currency.Value, r)
+}
+
+func (s currencySums) addRat(currency string, r *big.Rat) {
+	if s[currency] == nil {
+		s[currency] = new(big.Rat)
+	}
+	s[currency].Add(s[currency], r)
+}
+
+func (s currencySums) value() tftypes.Value {
+	vals := make(map[string]tftypes.Value, len(s))
+	for cur, sum := range s {
 		vals[cur] = ratValue(sum)
 	}
 	return tftypes.NewValue(tftypes.Map{ElementType: tftypes.Number}, vals)

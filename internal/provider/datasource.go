@@ -190,3 +190,11 @@ func stringSet(vs []string) map[string]bool {
 	}
 	return m
 }
+
+// withAttributes merges a data source's own attributes into shared ones.
+func withAttributes(shared, own map[string]schema.Attribute) map[string]schema.Attribute {
+	for k, v := range own {
+		shared[k] = v
+	}
+	return shared
+}

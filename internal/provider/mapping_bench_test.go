@@ -45,37 +45,10 @@ func usageListType() tftypes.List {
 // TestStreamedStateMatchesTFTypes checks that the fast path's msgpack is
 // exactly the value the tftypes path builds: numbers, nulls and nesting.
 func TestStreamedStateMatchesTFTypes(t *testing.T) {
-	listType := usageListType()
-	rows := benchUsage(50)
-	want := listValue(listType, usageColumns, rows)
-	var buf bytes.Buffer
-	if err := encodeList(msgpack.NewEncoder(&buf), usageColumns, rows); err != nil {
-		t.Fatal(err)
-	}
-	got, err := (&tfprotov6.DynamicValue{MsgPack: buf.Bytes()}).Unmarshal(listType)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !got.Equal(want) {
-		t.Fatalf("streamed state differs from the tftypes value:\n%s\nwant\n%s", got, want)
-	}
-
+	streamedEqualsValue(t, usageListType(), usageColumns, benchUsage(50))
 	inv := []invoice{{lines: []billing.InvoiceLine{{ID: "l1", Number: billing.Of("INV1"), Amount: billing.Of(billing.Number("161.50"))}, {ID: "l2"}}}}
 	inv[0].first = &inv[0].lines[0]
-	var ds datasource.SchemaResponse
-	NewInvoicesDataSource().Schema(context.Background(), datasource.SchemaRequest{}, &ds)
-	invType := ds.Schema.Type().TerraformType(context.Background()).(tftypes.Object).AttributeTypes["invoices"].(tftypes.List)
-	buf.Reset()
-	if err := encodeList(msgpack.NewEncoder(&buf), invoiceListColumns, inv); err != nil {
-		t.Fatal(err)
-	}
-	got, err = (&tfprotov6.DynamicValue{MsgPack: buf.Bytes()}).Unmarshal(invType)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := listValue(invType, invoiceListColumns, inv); !got.Equal(want) {
-		t.Fatalf("streamed invoices differ:\n%s\nwant\n%s", got, want)
-	}
+	streamedEqualsValue(t, listTypeOf(NewInvoicesDataSource, "invoices"), invoiceListColumns, inv)
 }
 
 const benchRows = 10000

@@ -67,7 +67,7 @@ func (p *TalkdeskProvider) DataSources(context.Context) []func() datasource.Data
 	return []func() datasource.DataSource{
 		NewAccountsDataSource, NewAccountDataSource, NewProductsDataSource,
 		NewSubscriptionsDataSource, NewInvoicesDataSource, NewInvoiceDataSource,
-		NewUsageDataSource,
+		NewUsageDataSource, NewContractsDataSource, NewUsageSummaryDataSource,
 	}
 }
 

@@ -1,0 +1,220 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
+)
+
+// usageKeyNames are the usage fields a summary can group by, in the
+// order the groups show them.
+var usageKeyNames = []string{
+	"account_id", "product_id", "aggr_product_id", "month", "type",
+	"description", "direction", "resolution", "unit", "wallet_name",
+}
+
+// usageKeys give access to each grouping field of a usage row.
+var usageKeys = map[string]func(*usage) *billing.Null[string]{
+	"account_id":      func(u *usage) *billing.Null[string] { return &u.AccountID },
+	"product_id":      func(u *usage) *billing.Null[string] { return &u.ProductID },
+	"aggr_product_id": func(u *usage) *billing.Null[string] { return &u.AggrProductID },
+	"month":           func(u *usage) *billing.Null[string] { return &u.Month },
+	"type":            func(u *usage) *billing.Null[string] { return &u.Type },
+	"description":     func(u *usage) *billing.Null[string] { return &u.Description },
+	"direction":       func(u *usage) *billing.Null[string] { return &u.Direction },
+	"resolution":      func(u *usage) *billing.Null[string] { return &u.Resolution },
+	"unit":            func(u *usage) *billing.Null[string] { return &u.Unit },
+	"wallet_name":     func(u *usage) *billing.Null[string] { return &u.WalletName },
+}
+
+// usageGroup is one combination of the grouping keys and currency.
+type usageGroup struct {
+	// key holds the grouping fields and currency (the others are null).
+	key  usage
+	rows int
+	// total and units are exact sums of the values rows have.
+	total, units decimalSum
+	// unit is the first row's; mixedUnits when another row differs.
+	unit       billing.Null[string]
+	mixedUnits bool
+	// The sums as the state shows them.
+	count, totalAmount, numberOfUnits billing.Null[billing.Number]
+}
+
+var usageGroupColumns = slices.Concat(
+	through(noted(pick(usageColumns, usageKeyNames...), " The group's value; null when the key is not in `group_by`, or for the group of rows where it is null."), groupKey),
+	through(noted(pick(usageColumns, "currency"), " Every group has one currency: amounts in different currencies are never added."), groupKey),
+	[]column[usageGroup]{
+		numCol("rows", "How many usage rows the group has, those with a null amount or null units included.", func(g *usageGroup) billing.Null[billing.Number] { return g.count }),
+		numCol("total_amount", "Sum of the rows' `total_amount`, in `currency`, exact in decimal. Rows with a null amount are not added; null when no row has one.", func(g *usageGroup) billing.Null[billing.Number] { return g.totalAmount }),
+		numCol("number_of_units", "Sum of the rows' `number_of_units`, exact in decimal, when every row of the group has the same `unit`; null when the units differ (group by `unit` to get each sum) or no row has a number of units. Rows with null units are not added.", func(g *usageGroup) billing.Null[billing.Number] { return g.numberOfUnits }),
+	},
+)
+
+func groupKey(g *usageGroup) *usage { return &g.key }
+
+// NewUsageSummaryDataSource is talkdesk_usage_summary.
+func NewUsageSummaryDataSource() datasource.DataSource {
+	return newDataSource(dataSource{
+		typeName: "usage_summary",
+		endpoint: billing.EndpointUsage,
+		schema: schema.Schema{
+			Description: "Sums monthly usage by the keys named in `group_by`, exactly in decimal: one group per distinct combination of those keys and `currency` (amounts in different currencies are never added), with its row count, `total_amount` and `number_of_units`. " +
+				"A null key value is a group of its own. Groups are sorted by the `group_by` keys in the order given (null first), then `currency`. " +
+				usageFilterDoc + " No match gives an empty list.",
+			Attributes: withAttributes(usageFilterAttributes(), map[string]schema.Attribute{
+				"group_by": schema.ListAttribute{
+					Required: true, ElementType: types.StringType,
+					Description: "Keys to group by, without duplicates, in the order the groups are sorted: any of " + backquoted(usageKeyNames) + ". Usage is always grouped by `currency` too.",
+					Validators:  []validator.List{groupByValidator{}},
+				},
+				"groups": listNested("The groups, sorted by the `group_by` keys in the order given (null first), then `currency`. Key attributes not named in `group_by` are null.", usageGroupColumns),
+				"totals": totalsAttribute("summarized usage"),
+			}),
+		},
+		validators: []datasource.ConfigValidator{monthBounds},
+		read:       readUsageSummary,
+	})
+}
+
+func readUsageSummary(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
+	var diags diag.Diagnostics
+	by := stringsInput(ctx, cfg, "group_by", &diags)
+	if diags.HasError() {
+		return diags
+	}
+	f, rows, more := selectUsage(ctx, client, cfg)
+	if diags.Append(more...); diags.HasError() {
+		return diags
+	}
+	groups := summarizeUsage(rows, f.keep, by)
+	setList(b, "groups", usageGroupColumns, groups)
+	sums := currencySums{}
+	for i := range groups {
+		if g := &groups[i]; g.key.Currency.Valid && g.total.set {
+			sums.addRat(g.key.Currency.Value, g.total.rat())
+		}
+	}
+	b.vals["totals"] = sums.value()
+	return diags
+}
+
+// summarizeUsage sums the rows keep selects by the keys in by (names of
+// usageKeys) and currency, sorted by those keys in that order, null
+// first, then currency. rows is only read.
+func summarizeUsage(rows []usage, keep func(*usage) bool, by []string) []usageGroup {
+	fields := make([]func(*usage) *billing.Null[string], len(by))
+	for i, name := range by {
+		fields[i] = usageKeys[name]
+	}
+	index := map[usage]int{}
+	var out []usageGroup
+	var k usage // one key, reused: the map keeps its own copies
+	for i := range rows {
+		u := &rows[i]
+		if !keep(u) {
+			continue
+		}
+		k = usage{}
+		for _, f := range fields {
+			*f(&k) = *f(u)
+		}
+		k.Currency = u.Currency
+		idx, ok := index[k]
+		if !ok {
+			idx = len(out)
+			index[k] = idx
+			out = append(out, usageGroup{key: k, unit: u.Unit})
+		}
+		g := &out[idx]
+		g.rows++
+		g.mixedUnits = g.mixedUnits || u.Unit != g.unit
+		if u.TotalAmount.Valid {
+			g.total.add(u.TotalAmount.Value)
+		}
+		if u.NumberOfUnits.Valid {
+			g.units.add(u.NumberOfUnits.Value)
+		}
+	}
+	for i := range out {
+		g := &out[i]
+		g.count = billing.Of(billing.Number(strconv.Itoa(g.rows)))
+		if g.total.set {
+			g.totalAmount = billing.Of(g.total.number())
+		}
+		if g.units.set && !g.mixedUnits {
+			g.numberOfUnits = billing.Of(g.units.number())
+		}
+	}
+	// sort.Slice compares in place: a comparison of two copies would
+	// move each group to the heap, twice per comparison.
+	sort.Slice(out, func(i, j int) bool {
+		x, y := &out[i].key, &out[j].key
+		for _, f := range fields {
+			if c := compareNull(*f(x), *f(y)); c != 0 {
+				return c < 0
+			}
+		}
+		return compareNull(x.Currency, y.Currency) < 0
+	})
+	return out
+}
+
+// groupByValidator accepts a non-empty list of distinct usage keys.
+type groupByValidator struct{}
+
+func (groupByValidator) Description(context.Context) string {
+	return "a non-empty list of distinct keys among " + strings.Join(usageKeyNames, ", ")
+}
+func (v groupByValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (groupByValidator) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	accepted := "group_by accepts " + strings.Join(usageKeyNames, ", ") + "."
+	elems := req.ConfigValue.Elements()
+	if len(elems) == 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid group_by", "group_by is empty: name at least one key to group by, e.g. [\"account_id\", \"month\"]. "+accepted)
+		return
+	}
+	seen := map[string]bool{}
+	for i, e := range elems {
+		s, ok := e.(types.String)
+		if !ok || s.IsUnknown() {
+			continue
+		}
+		at := req.Path.AtListIndex(i)
+		switch key := s.ValueString(); {
+		case s.IsNull():
+			resp.Diagnostics.AddAttributeError(at, "Invalid group_by", fmt.Sprintf("group_by[%d] is null: name a key. %s", i, accepted))
+		case usageKeys[key] == nil:
+			resp.Diagnostics.AddAttributeError(at, "Invalid group_by", fmt.Sprintf("%q is not a key to group usage by: %s", key, accepted))
+		case seen[key]:
+			resp.Diagnostics.AddAttributeError(at, "Invalid group_by", fmt.Sprintf("%q is named more than once in group_by: name each key once.", key))
+		default:
+			seen[key] = true
+		}
+	}
+}
+
+// backquoted renders names as a Markdown list of code spans.
+func backquoted(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "`" + n + "`"
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}

@@ -1,0 +1,173 @@
+package provider
+
+import (
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
+)
+
+// decimalSum adds decimal literals exactly. Amounts are short decimals,
+// so the sum is kept as an integer count of 10^-scale units while it fits
+// an int64, and as a rational beyond: exact either way, and a hundred
+// thousand rows take milliseconds instead of a big.Rat normalization
+// (and its allocations) per row.
+type decimalSum struct {
+	units int64
+	scale int // decimal places of units
+	exact *big.Rat
+	// set is true once a value was added.
+	set bool
+}
+
+// pow10 are the powers of ten an int64 holds.
+var pow10 = func() (p [19]int64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// add adds a JSON number literal; false when n is not one (the client
+// admits only JSON numbers).
+func (s *decimalSum) add(n billing.Number) bool {
+	if s.exact == nil {
+		if units, scale, ok := parseSmallDecimal(string(n)); ok && s.addSmall(units, scale) {
+			s.set = true
+			return true
+		}
+		s.exact = s.rat()
+	}
+	r, ok := new(big.Rat).SetString(string(n))
+	if !ok {
+		return false
+	}
+	s.exact.Add(s.exact, r)
+	s.set = true
+	return true
+}
+
+func (s *decimalSum) addSmall(units int64, scale int) bool {
+	// Bring both to the larger scale.
+	sum, sumScale := s.units, s.scale
+	for ; sumScale < scale; sumScale++ {
+		if sum > math.MaxInt64/10 || sum < math.MinInt64/10 {
+			return false
+		}
+		sum *= 10
+	}
+	for ; scale < sumScale; scale++ {
+		if units > math.MaxInt64/10 || units < math.MinInt64/10 {
+			return false
+		}
+		units *= 10
+	}
+	total := sum + units
+	if (units > 0 && total < sum) || (units < 0 && total > sum) {
+		return false
+	}
+	s.units, s.scale = total, sumScale
+	return true
+}
+
+// parseSmallDecimal reads a JSON number as units × 10^-scale when both fit
+// comfortably (at most 18 significant digits, scale 0..18).
+func parseSmallDecimal(lit string) (units int64, scale int, ok bool) {
+	mant, exp := lit, 0
+	if i := strings.IndexAny(lit, "eE"); i >= 0 {
+		e, err := strconv.Atoi(lit[i+1:])
+		if err != nil || e > 18 || e < -18 {
+			return 0, 0, false
+		}
+		mant, exp = lit[:i], e
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := intPart + frac
+	if len(strings.TrimLeft(strings.TrimPrefix(digits, "-"), "0")) > 18 {
+		return 0, 0, false
+	}
+	u, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	scale = len(frac) - exp
+	for ; scale < 0; scale++ {
+		if u > math.MaxInt64/10 || u < math.MinInt64/10 {
+			return 0, 0, false
+		}
+		u *= 10
+	}
+	if scale > 18 {
+		return 0, 0, false
+	}
+	return u, scale, true
+}
+
+// rat is the sum as a rational.
+func (s *decimalSum) rat() *big.Rat {
+	if s.exact != nil {
+		return new(big.Rat).Set(s.exact)
+	}
+	return new(big.Rat).SetFrac(big.NewInt(s.units), big.NewInt(pow10[s.scale]))
+}
+
+// number is the sum as the decimal literal it is.
+func (s *decimalSum) number() billing.Number {
+	if s.exact != nil {
+		return decimalNumber(s.exact)
+	}
+	neg := s.units < 0
+	digits := strconv.FormatUint(absInt64(s.units), 10)
+	if s.scale > 0 {
+		if len(digits) <= s.scale {
+			digits = strings.Repeat("0", s.scale-len(digits)+1) + digits
+		}
+		point := len(digits) - s.scale
+		digits = strings.TrimRight(digits[:point]+"."+digits[point:], "0")
+		digits = strings.TrimSuffix(digits, ".")
+	}
+	if neg {
+		digits = "-" + digits
+	}
+	return billing.Number(digits)
+}
+
+func absInt64(v int64) uint64 {
+	if v < 0 {
+		return uint64(-(v + 1)) + 1
+	}
+	return uint64(v)
+}
+
+// decimalNumber writes an exact rational as the decimal literal it is
+// (every sum of decimal literals has one), so a computed number reaches
+// Terraform through the same path as a number the API sent: 0.1 + 0.2
+// is "0.3", not a binary fraction.
+func decimalNumber(r *big.Rat) billing.Number {
+	if r.IsInt() {
+		return billing.Number(r.Num().String())
+	}
+	// A denominator 2^a·5^b needs max(a, b) decimal places.
+	d := new(big.Int).Set(r.Denom())
+	twos := d.TrailingZeroBits()
+	d.Rsh(d, twos)
+	fives := uint(0)
+	five, q, m := big.NewInt(5), new(big.Int), new(big.Int)
+	for {
+		q.QuoRem(d, five, m)
+		if m.Sign() != 0 {
+			break
+		}
+		d.Set(q)
+		fives++
+	}
+	if d.Cmp(big.NewInt(1)) != 0 {
+		// Not a finite decimal (no sum of API numbers is): the shortest
+		// text that Terraform reads back as the same 512-bit number.
+		return billing.Number(new(big.Float).SetPrec(numberPrecision).SetRat(r).Text('g', -1))
+	}
+	return billing.Number(r.FloatString(int(max(twos, fives))))
+}
