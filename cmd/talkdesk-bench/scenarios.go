@@ -57,6 +57,7 @@ func scenarios(quick bool) []scenario {
 		name: "terraform: usage rows end to end, 50ms latency",
 		run:  func() (result, error) { return terraformRun(big, allUsage, countUsage) },
 	})
+	out = append(out, pacingScenarios(quick)...)
 	return out
 }
 
@@ -72,9 +73,16 @@ func readUsage(ctx context.Context, c *billing.Client) (int, error) {
 	return len(u), err
 }
 
-// clientRead reads one collection with the billing client.
+// clientRead reads one collection with the billing client; the server
+// sends Retry-After: 1 with its 429s.
 func clientRead(opts sandbox.Options, rps float64, read reader) (result, error) {
 	opts.RetryAfter = "1"
+	return clientReadAs(opts, rps, read, nil)
+}
+
+// clientReadAs is clientRead with opts.RetryAfter as given; inspect, when
+// set, adds to the row from the server's request log.
+func clientReadAs(opts sandbox.Options, rps float64, read reader, inspect func(*sandbox.Server, *result)) (result, error) {
 	srv, err := sandbox.Start(opts)
 	if err != nil {
 		return result{}, err
@@ -107,6 +115,9 @@ func clientRead(opts sandbox.Options, rps float64, read reader) (result, error) 
 		// The least time the server's quota allows for these pages.
 		quota := time.Duration(float64(r.pages) / opts.RateLimit * float64(time.Second))
 		r.note = fmt.Sprintf("wall = %.2f x the %g req/s quota time (%.1fs)", wall.Seconds()/quota.Seconds(), opts.RateLimit, quota.Seconds())
+	}
+	if inspect != nil {
+		inspect(srv, &r)
 	}
 	return r, nil
 }
