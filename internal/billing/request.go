@@ -133,6 +133,7 @@ func (c *Client) attempt(ctx context.Context, rawURL, token string, decode func(
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	c.stats.requests.Add(1)
+	sent := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		retry := !errors.Is(err, errRedirectRefused)
@@ -143,9 +144,8 @@ func (c *Client) attempt(ctx context.Context, rawURL, token string, decode func(
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 		_ = resp.Body.Close()
 	}()
-	now := time.Now()
+	c.limiter.observe(ctx, sent, time.Now(), resp.StatusCode, resp.Header)
 	if resp.StatusCode == http.StatusOK {
-		c.limiter.Success(now)
 		if err := decode(resp.Body); err != nil {
 			return attemptResult{err: &DecodeError{URL: rawURL, Err: err}, retry: true}, http.StatusOK
 		}
@@ -153,9 +153,6 @@ func (c *Client) attempt(ctx context.Context, rawURL, token string, decode func(
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		c.stats.throttled.Add(1)
-		c.limiter.Throttled(now)
-	} else {
-		c.limiter.Success(now)
 	}
 	apiErr := readAPIError(resp, rawURL)
 	return attemptResult{err: apiErr, retry: retryableStatus(resp.StatusCode), retryAfter: resp.Header.Get("Retry-After")}, resp.StatusCode
