@@ -2,7 +2,11 @@ package billing
 
 import (
 	"context"
+	"math"
+	"net/http"
 	"slices"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,8 +86,8 @@ func TestAdaptivePacing(t *testing.T) {
 	if st.Rate >= ceiling {
 		t.Errorf("client rate %.2f, want below %d after 429s", st.Rate, ceiling)
 	}
-	if share > 0.25 {
-		t.Errorf("%.0f%% of requests were throttled, want well below 50%% (at most 25%%)", share*100)
+	if share > 0.15 {
+		t.Errorf("%.0f%% of requests were throttled, want at most 15%%", share*100)
 	}
 	if st.Throttled != int64(throttled) {
 		t.Errorf("Stats().Throttled = %d, server answered %d 429s", st.Throttled, throttled)
@@ -92,4 +96,209 @@ func TestAdaptivePacing(t *testing.T) {
 
 func slicesSortTimes(ts []time.Time) {
 	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+}
+
+// TestLimiterDecisions drives the limiter with synthetic times.
+func TestLimiterDecisions(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	a := newAdaptiveLimiter(25, nil)
+	send := func(fromMS, toMS, everyMS int) {
+		for ms := fromMS; ms < toMS; ms += everyMS {
+			a.sentAt(at(ms))
+		}
+	}
+	refuse := func(sentMS, nowMS int) { a.observe(ctx, at(sentMS), at(nowMS), http.StatusTooManyRequests, http.Header{}) }
+
+	send(0, 400, 40)
+	refuse(390, 391)
+	if got := a.Rate(); got != 12.5 {
+		t.Fatalf("after a first 429 with nothing measured the pace is %v, want half of 25", got)
+	}
+	// Requests sent before the decrease belong to the same burst.
+	refuse(395, 396)
+	if got := a.Rate(); got != 12.5 {
+		t.Errorf("a 429 of a request sent before the decrease moved the pace to %v", got)
+	}
+	// Sent after it, but too soon to measure: counted, no new decrease.
+	send(400, 500, 80)
+	refuse(480, 481)
+	if got := a.Rate(); got != 12.5 {
+		t.Errorf("a 429 100 ms after the decrease moved the pace to %v", got)
+	}
+	// 1 s after the decrease: 13 sent since, 3 refused -> 10 req/s
+	// granted; the pace settles at 95% of it.
+	send(560, 1391, 80)
+	refuse(1385, 1391)
+	refuse(1386, 1391) // same instant, but still within the measurement
+	if got, want := a.Rate(), 0.95*10.0; math.Abs(got-want) > 0.01 {
+		t.Errorf("pace %v after measuring 10 req/s granted, want %v", got, want)
+	}
+	if got := float64(a.lim.Limit()); math.Abs(got-a.Rate()) > 1e-9 {
+		t.Errorf("underlying limiter at %v, pace %v", got, a.Rate())
+	}
+	last := at(1391)
+
+	// No probe before the quiet spell ends, then growth up to the ceiling
+	// and never beyond it.
+	a.raise(ctx, last.Add(quietBase-time.Millisecond))
+	if got := a.Rate(); got != 0.95*10 {
+		t.Errorf("pace rose to %v before the quiet spell ended", got)
+	}
+	prev := a.Rate()
+	for ms := 0; ms <= 4000; ms += 100 {
+		a.raise(ctx, last.Add(quietBase+time.Duration(ms)*time.Millisecond))
+		if a.Rate() < prev {
+			t.Fatalf("pace fell from %v to %v while probing", prev, a.Rate())
+		}
+		prev = a.Rate()
+	}
+	if a.Rate() != 25 {
+		t.Errorf("pace %v after 4 s of probing, want back at the ceiling 25", a.Rate())
+	}
+}
+
+// TestLimiterRefusedProbeWaitsLonger: a probe refused where the grant was
+// measured before lengthens the quiet spell; a new level resets it.
+func TestLimiterRefusedProbeWaitsLonger(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := newAdaptiveLimiter(25, nil)
+	now := t0
+	// cycle sends one request every interval for span, as Wait does, then
+	// refuses the last refusedOf; it returns the quiet spell chosen.
+	cycle := func(span, every time.Duration, refusedOf int) time.Duration {
+		end := now.Add(span)
+		for ; now.Before(end); now = now.Add(every) {
+			a.raise(ctx, now)
+			a.sentAt(now)
+		}
+		for i := range refusedOf {
+			a.observe(ctx, now.Add(-time.Duration(i)*time.Microsecond), now, http.StatusTooManyRequests, http.Header{})
+		}
+		return a.quiet
+	}
+	cycle(time.Second, 40*time.Millisecond, 1) // first 429: halve
+	cycle(2*time.Second, 80*time.Millisecond, 5)
+	base := a.quiet
+	if base != quietBase {
+		t.Fatalf("quiet %v after a first measurement, want %v", base, quietBase)
+	}
+	// A probe (the pace rises after the quiet spell), refused at about
+	// the same grant ((56-5)/4.5 s = 11.3 req/s): a longer quiet spell.
+	if q := cycle(quietBase+2500*time.Millisecond, 80*time.Millisecond, 5); q <= base {
+		t.Errorf("quiet %v after a probe refused at the same grant, want longer than %v", q, base)
+	}
+	// A probe refused at a much lower grant (another client arrived):
+	// probe again soon.
+	if q := cycle(quietMax+time.Second, 200*time.Millisecond, 5); q != quietBase {
+		t.Errorf("quiet %v after a refused probe at a new grant, want %v", q, quietBase)
+	}
+}
+
+// TestLimiterHoldsWhenQuotaSpent: rate-limit headers saying nothing is
+// left hold every request until the reset, capped.
+func TestLimiterHoldsWhenQuotaSpent(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := newAdaptiveLimiter(25, nil)
+	h := http.Header{}
+	h.Set("X-RateLimit-Remaining", "0")
+	h.Set("X-RateLimit-Reset", "3")
+	a.observe(ctx, now, now, http.StatusOK, h)
+	if hold := a.raise(ctx, now.Add(time.Second)); hold != 2*time.Second {
+		t.Errorf("hold %v one second after a 3 s reset, want 2s", hold)
+	}
+	if hold := a.raise(ctx, now.Add(4*time.Second)); hold != 0 {
+		t.Errorf("hold %v after the reset", hold)
+	}
+	if a.Rate() != 25 {
+		t.Errorf("a spent quota on a 200 changed the pace to %v", a.Rate())
+	}
+	h.Set("X-RateLimit-Reset", "86400")
+	a.observe(ctx, now, now, http.StatusOK, h)
+	if hold := a.raise(ctx, now); hold != maxHold {
+		t.Errorf("hold %v for a one-day reset, want the cap %v", hold, maxHold)
+	}
+}
+
+func TestQuotaSpent(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name    string
+		headers map[string]string
+		want    time.Duration
+		ok      bool
+	}{
+		{"none", nil, 0, false},
+		{"x-ratelimit spent", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2"}, 2 * time.Second, true},
+		{"x-ratelimit left", map[string]string{"X-RateLimit-Remaining": "12", "X-RateLimit-Reset": "2"}, 0, false},
+		{"x-ratelimit unix reset", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": strconv.FormatInt(now.Unix()+5, 10)}, 5 * time.Second, true},
+		{"x-ratelimit unix reset passed", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": strconv.FormatInt(now.Unix()-5, 10)}, 0, false},
+		{"draft 6", map[string]string{"RateLimit-Remaining": "0", "RateLimit-Reset": "1.5"}, 1500 * time.Millisecond, true},
+		{"draft 7 structured", map[string]string{"RateLimit": "limit=100, remaining=0, reset=4"}, 4 * time.Second, true},
+		{"draft 8 structured", map[string]string{"RateLimit": `"default";r=0;t=7`}, 7 * time.Second, true},
+		{"structured left", map[string]string{"RateLimit": `"default";r=3;t=7`}, 0, false},
+		{"garbage", map[string]string{"X-RateLimit-Remaining": "none", "X-RateLimit-Reset": "soon"}, 0, false},
+		{"no reset", map[string]string{"X-RateLimit-Remaining": "0"}, 0, false},
+	}
+	for _, c := range cases {
+		h := http.Header{}
+		for k, v := range c.headers {
+			h.Set(k, v)
+		}
+		got, ok := quotaSpent(h, now)
+		if got != c.want || ok != c.ok {
+			t.Errorf("%s: quotaSpent = %v, %v; want %v, %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestLimiterLogsPaceChangesOnly: pace changes are logged at debug level
+// with the rate and the reason; answers that change nothing log nothing.
+func TestLimiterLogsPaceChangesOnly(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	log := &recordingLogger{}
+	a := newAdaptiveLimiter(25, log)
+	for i := range 200 {
+		now := t0.Add(time.Duration(i) * 40 * time.Millisecond)
+		a.sentAt(now)
+		a.observe(ctx, now, now, http.StatusOK, http.Header{})
+		a.raise(ctx, now)
+	}
+	if len(log.debug)+len(log.warn) != 0 {
+		t.Fatalf("logged %v %v for successes at the configured pace", log.debug, log.warn)
+	}
+	now := t0.Add(9 * time.Second)
+	a.observe(ctx, now, now, http.StatusTooManyRequests, http.Header{})
+	if len(log.debug) != 1 || len(log.warn) != 0 {
+		t.Fatalf("logged debug %v warn %v for one 429, want one debug line", log.debug, log.warn)
+	}
+	if f := log.debug[0].fields; f["rate"] != 12.5 || f["reason"] == "" {
+		t.Errorf("pace change logged with fields %v, want the new rate and a reason", f)
+	}
+}
+
+type logLine struct {
+	msg    string
+	fields map[string]any
+}
+
+type recordingLogger struct {
+	mu          sync.Mutex
+	debug, warn []logLine
+}
+
+func (l *recordingLogger) Debug(_ context.Context, msg string, fields map[string]any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.debug = append(l.debug, logLine{msg, fields})
+}
+
+func (l *recordingLogger) Warn(_ context.Context, msg string, fields map[string]any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.warn = append(l.warn, logLine{msg, fields})
 }

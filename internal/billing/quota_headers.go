@@ -35,7 +35,10 @@ func quotaSpent(h http.Header, now time.Time) (time.Duration, bool) {
 	// Some APIs send the reset as a Unix time rather than a delay.
 	if secs > 1e9 {
 		d := time.Unix(0, int64(secs*float64(time.Second))).Sub(now)
-		return d, d > 0
+		if d <= 0 {
+			return 0, false
+		}
+		return d, true
 	}
 	return time.Duration(secs * float64(time.Second)), true
 }
