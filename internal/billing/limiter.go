@@ -59,17 +59,17 @@ const (
 	settleShare = 0.95
 	// firstCut divides the pace at a 429 that has no measurement yet.
 	firstCut = 0.5
-	// gentlestCut is the least a 429 lowers the pace by.
+	// gentlestCut and deepestCut bound the decrease a measurement makes.
 	gentlestCut = 0.95
+	deepestCut  = 0.25
 	// quietBase and quietMax bound the spell without 429s before probing.
 	quietBase = 2 * time.Second
 	quietMax  = 3 * time.Second
 	// probeGrowth is the factor per second by which a probe raises the pace.
 	probeGrowth = 2.0
 	probeLinear = 3 * time.Second
-	// minMeasure is the least span and count of requests a measurement needs.
-	minMeasure      = 300 * time.Millisecond
-	minMeasureCount = 4
+	// minMeasure is the least span a measurement needs.
+	minMeasure = 300 * time.Millisecond
 	// sameLevel is how close two measurements must be to count as the
 	// same grant (a probe refused where it started lengthens the quiet).
 	sameLevel = 0.15
@@ -177,18 +177,18 @@ func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
 	span := now.Sub(a.mark)
 	if a.signals > 0 && span < minMeasure {
 		// Too soon after the last decrease to measure anything: count it,
-		// and let the next 429 decide with a measurement.
+		// and let a later 429 decide with a measurement.
 		return
 	}
 	granted := 0.0
-	if a.signals > 0 && a.sent >= minMeasureCount {
+	if a.signals > 0 {
 		granted = float64(a.sent-a.refused) / span.Seconds()
 	}
 	why := "429 without a measurement yet"
 	next := a.current * firstCut
 	if granted > 0 {
 		why = "429: settling under the measured grant"
-		next = min(max(granted*settleShare, a.current*firstCut), a.current*gentlestCut)
+		next = min(max(granted*settleShare, a.current*deepestCut), a.current*gentlestCut)
 		// A probe refused at the grant it started from: wait longer before
 		// the next one. A new level of grant: probe again soon.
 		if a.probing && a.estimate > 0 && math.Abs(granted-a.estimate) <= sameLevel*a.estimate {

@@ -109,7 +109,9 @@ func TestLimiterDecisions(t *testing.T) {
 			a.sentAt(at(ms))
 		}
 	}
-	refuse := func(sentMS, nowMS int) { a.observe(ctx, at(sentMS), at(nowMS), http.StatusTooManyRequests, http.Header{}) }
+	refuse := func(sentMS, nowMS int) {
+		a.observe(ctx, at(sentMS), at(nowMS), http.StatusTooManyRequests, http.Header{})
+	}
 
 	send(0, 400, 40)
 	refuse(390, 391)
