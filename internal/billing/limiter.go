@@ -16,11 +16,13 @@ import (
 // less: the limiter then learns the granted rate from the API's answers,
 // settles just under it, and probes upward only after a quiet spell.
 //
-// The estimate: a 429 means the server's bucket is empty. Between two
-// 429s the server was saturated, so the requests it accepted in between
-// (sent minus refused) over that time is the rate it granted us. Each
-// decrease starts a new measurement; 429s of requests sent before the
-// decrease belong to the burst already answered and are ignored.
+// The estimate: a 429 means the server's bucket is empty. A decrease
+// starts a measurement; at the next 429 the requests the server accepted
+// since (sent minus refused) over that time is what it granted us, exact
+// when we stayed above the grant throughout and a lower bound otherwise.
+// 429s of requests sent before a decrease belong to the burst already
+// answered and are ignored; a 429 less than minMeasure after a decrease
+// is counted but waits for a later one to act.
 //
 // Probing: after a quiet spell with no 429 the pace grows exponentially
 // from where it settled, so it is slow at first (a server bucket hides a
@@ -62,10 +64,14 @@ const (
 	// gentlestCut and deepestCut bound the decrease a measurement makes.
 	gentlestCut = 0.95
 	deepestCut  = 0.25
-	// quietBase and quietMax bound the spell without 429s before probing.
+	// quietBase and quietMax bound the spell without 429s before probing:
+	// quietBase after a decrease, half as long again (up to quietMax)
+	// after a probe refused at the grant measured before it.
 	quietBase = 2 * time.Second
 	quietMax  = 3 * time.Second
-	// probeGrowth is the factor per second by which a probe raises the pace.
+	// probeGrowth is the factor per second by which a probe raises the
+	// pace; it rises at least linearly from the settled pace to the
+	// ceiling in probeLinear, so that a pace cut low comes back soon.
 	probeGrowth = 2.0
 	probeLinear = 3 * time.Second
 	// minMeasure is the least span a measurement needs.
@@ -185,6 +191,9 @@ func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
 		granted = float64(a.sent-a.refused) / span.Seconds()
 	}
 	why := "429 without a measurement yet"
+	if a.signals > 0 {
+		why = "429: every request refused since the last decrease"
+	}
 	next := a.current * firstCut
 	if granted > 0 {
 		why = "429: settling under the measured grant"
