@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -303,4 +304,57 @@ func (l *recordingLogger) Warn(_ context.Context, msg string, fields map[string]
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.warn = append(l.warn, logLine{msg, fields})
+}
+
+// TestRetriesWaitForTheLimiter: four concurrent requests refused at once
+// (Retry-After: 0) are one signal, one decrease; their retries wait for
+// the limiter like any request, so no second of arrivals exceeds the
+// pace plus its burst.
+func TestRetriesWaitForTheLimiter(t *testing.T) {
+	t.Parallel()
+	const rps = 20
+	f := newFakeAPI(t)
+	f.pageSize = 5
+	data := genAccounts(40 * 5)
+	setRecords(f, endpointAccounts.path, data)
+	f.hook = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if n < 2 || n > 5 {
+			return false
+		}
+		// Slow enough that all four are sent before the first 429 returns.
+		time.Sleep(150 * time.Millisecond)
+		w.Header().Set("Retry-After", "0")
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"code": "1029", "message": "Too Many Requests"})
+		return true
+	}
+	log := &recordingLogger{}
+	c := f.client(func(c *Config) { c.RequestsPerSecond = rps; c.Logger = log })
+	got, err := c.Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, got, data)
+	log.mu.Lock()
+	var lowered []logLine
+	for _, l := range log.debug {
+		if strings.Contains(l.msg, "lowered") {
+			lowered = append(lowered, l)
+		}
+	}
+	log.mu.Unlock()
+	if len(lowered) != 1 {
+		t.Errorf("pace lowered %d times for one burst of 429s: %v", len(lowered), lowered)
+	}
+	at := f.arrivalTimes()
+	slicesSortTimes(at)
+	burst := burstFor(rps)
+	for i := range at {
+		n := 0
+		for j := i; j < len(at) && at[j].Sub(at[i]) < time.Second; j++ {
+			n++
+		}
+		if n > rps+burst {
+			t.Fatalf("%d requests arrived within one second from %v, want at most %d", n, at[i].Sub(at[0]), rps+burst)
+		}
+	}
 }
