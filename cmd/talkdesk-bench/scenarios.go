@@ -37,13 +37,7 @@ func scenarios(quick bool) []scenario {
 		name: "client: usage (no page counters), 150ms latency",
 		run:  func() (result, error) { return clientRead(usageOpts, providerRate, readUsage) },
 	})
-	throttled := large
-	throttled.Latency = 50 * time.Millisecond
-	throttled.RateLimit = 10
-	out = append(out, scenario{
-		name: "client: server 10 req/s, provider 25",
-		run:  func() (result, error) { return clientRead(throttled, providerRate, readSubscriptions) },
-	})
+	// A server granting less than the provider's setting: see pacingScenarios.
 	five := sandbox.Options{Accounts: 60, SubscriptionsPerAccount: 250, InvoicesPerAccount: 24, UsageMonths: 24, UsagePerAccountMonth: 25, Latency: 100 * time.Millisecond}
 	if quick {
 		five = sandbox.Options{Accounts: 10, Latency: 100 * time.Millisecond}

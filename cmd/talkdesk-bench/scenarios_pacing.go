@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -85,21 +84,11 @@ func recoveryNote(reqs []sandbox.RequestRecord, back time.Duration, want int) st
 // concurrentTerraformRuns starts n Terraform runs at once, each reading
 // every subscription, against one sandbox whose one quota they share.
 func concurrentTerraformRuns(opts sandbox.Options, n int) (result, error) {
-	opts.RetryAfter = "1"
-	srv, err := sandbox.Start(opts)
+	srv, dir, pluginDir, cleanup, err := terraformBench(opts)
 	if err != nil {
 		return result{}, err
 	}
-	defer srv.Close()
-	dir, err := os.MkdirTemp("", "talkdesk-bench")
-	if err != nil {
-		return result{}, err
-	}
-	defer os.RemoveAll(dir)
-	pluginDir, err := providerWithWrapper(dir)
-	if err != nil {
-		return result{}, err
-	}
+	defer cleanup()
 	const config = `
 data "talkdesk_subscriptions" "all" {}
 output "rows" { value = tostring(length(data.talkdesk_subscriptions.all.subscriptions)) }

@@ -40,21 +40,11 @@ func countUsage(d sandbox.Dataset) string { return strconv.Itoa(len(d.Usage)) }
 // terraformRun plans config with the real Terraform CLI and the provider
 // binary, and checks the row counts against the sandbox's data.
 func terraformRun(opts sandbox.Options, config string, want func(sandbox.Dataset) string) (result, error) {
-	opts.RetryAfter = "1"
-	srv, err := sandbox.Start(opts)
+	srv, dir, pluginDir, cleanup, err := terraformBench(opts)
 	if err != nil {
 		return result{}, err
 	}
-	defer srv.Close()
-	dir, err := os.MkdirTemp("", "talkdesk-bench")
-	if err != nil {
-		return result{}, err
-	}
-	defer os.RemoveAll(dir)
-	pluginDir, err := providerWithWrapper(dir)
-	if err != nil {
-		return result{}, err
-	}
+	defer cleanup()
 	ws, err := newTFWorkspace(filepath.Join(dir, "run"), pluginDir, srv, config)
 	if err != nil {
 		return result{}, err
@@ -78,6 +68,26 @@ func terraformRun(opts sandbox.Options, config string, want func(sandbox.Dataset
 	}
 	r.peakRSS = ws.peakRSS()
 	return r, nil
+}
+
+// terraformBench starts a sandbox (429s with Retry-After: 1) and builds
+// the provider with the bench's wrapper into a temporary directory;
+// cleanup stops the one and removes the other.
+func terraformBench(opts sandbox.Options) (srv *sandbox.Server, dir, pluginDir string, cleanup func(), err error) {
+	opts.RetryAfter = "1"
+	if srv, err = sandbox.Start(opts); err != nil {
+		return nil, "", "", nil, err
+	}
+	if dir, err = os.MkdirTemp("", "talkdesk-bench"); err != nil {
+		srv.Close()
+		return nil, "", "", nil, err
+	}
+	cleanup = func() { srv.Close(); _ = os.RemoveAll(dir) }
+	if pluginDir, err = providerWithWrapper(dir); err != nil {
+		cleanup()
+		return nil, "", "", nil, err
+	}
+	return srv, dir, pluginDir, cleanup, nil
 }
 
 // tfWorkspace is a Terraform working directory whose provider is the
