@@ -80,7 +80,9 @@ func simulate(t *testing.T, ceiling float64, quota simQuota, latency time.Durati
 		if i < len(start) {
 			s = start[i]
 		}
-		nextSend = append(nextSend, s)
+		// The first request waits for the limiter too.
+		first := t0.Add(s)
+		nextSend = append(nextSend, s+clients[i].a.lim.ReserveN(first, 1).DelayFrom(first))
 	}
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(simSeed, 2))
@@ -260,3 +262,16 @@ func (s simTrace) Warn(ctx context.Context, msg string, fields map[string]any) {
 
 // simSeed seeds the send jitter of simulate.
 var simSeed uint64 = 1
+
+// TestSimSettingBelowGrant: a provider set below what the server grants
+// keeps to its setting: no 429, no faster.
+func TestSimSettingBelowGrant(t *testing.T) {
+	res := simulate(t, 10, simQuota{rate: 25, burst: 25}, 50*time.Millisecond, []int{100}, nil)
+	if res.refused > 0 {
+		t.Errorf("%d requests refused by a server granting more than the setting", res.refused)
+	}
+	// A burst of 2 (a fifth of the rate) up front, then 10 req/s.
+	if least := time.Duration(float64(100-burstFor(10)) / 10 * float64(time.Second)); res.end < least {
+		t.Errorf("read took %v, faster than the 10 req/s setting allows (%v)", res.end, least)
+	}
+}
