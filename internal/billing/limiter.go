@@ -18,11 +18,14 @@ import (
 //
 // The estimate: a 429 means the server's bucket is empty. A decrease
 // starts a measurement; at the next 429 the requests the server accepted
-// since (sent minus refused) over that time is what it granted us, exact
-// when we stayed above the grant throughout and a lower bound otherwise.
-// 429s of requests sent before a decrease belong to the burst already
-// answered and are ignored; a 429 less than minMeasure after a decrease
-// is counted but waits for a later one to act.
+// among those sent since, over the time they were sent in, is what it
+// granted us: exact when we stayed above the grant throughout, a lower
+// bound otherwise. Requests are placed by when they were sent, and the
+// last round trip is left out (its answers may still be on the way), so
+// the figure holds whether the API answers a 429 at once or after the
+// same delay as a page. 429s of requests sent before a decrease belong to
+// the burst already answered and are ignored; a 429 whose measurement
+// would span less than minMeasure is counted but waits for a later one.
 //
 // Probing: after a quiet spell with no 429 the pace grows exponentially
 // from where it settled, so it is slow at first (a server bucket hides a
@@ -41,16 +44,19 @@ type adaptiveLimiter struct {
 
 	mu      sync.Mutex
 	current float64
-	// mark is when the current measurement began: the last decrease, or
-	// the first request. sent and refused count requests sent since.
-	mark          time.Time
-	sent, refused int
-	signals       int // decreases so far
-	lastSignal    time.Time
-	estimate      float64       // granted rate measured at the last decrease; 0 if unknown
-	quiet         time.Duration // no 429 for this long before probing upward
-	probing       bool          // the pace has risen since the last decrease
-	settledRate   float64       // the pace the last decrease chose; a probe starts there
+	// mark is when the current measurement began (the last decrease);
+	// answers holds the requests sent since, as they were answered.
+	mark    time.Time
+	answers []answer
+	// roundTrip and refusalTrip are moving averages of the time to a
+	// page and to a 429.
+	roundTrip, refusalTrip time.Duration
+	signals                int // decreases so far
+	lastSignal             time.Time
+	estimate               float64       // granted rate measured at the last decrease; 0 if unknown
+	quiet                  time.Duration // no 429 for this long before probing upward
+	probing                bool          // the pace has risen since the last decrease
+	settledRate            float64       // the pace the last decrease chose; a probe starts there
 	// hold delays every request until then: the API said its quota is
 	// spent (RateLimit-Remaining: 0) until that time.
 	hold time.Time
@@ -74,11 +80,14 @@ const (
 	// ceiling in probeLinear, so that a pace cut low comes back soon.
 	probeGrowth = 2.0
 	probeLinear = 3 * time.Second
+	probeTrips  = 10
 	// minMeasure is the least span a measurement needs.
 	minMeasure = 300 * time.Millisecond
 	// sameLevel is how close two measurements must be to count as the
 	// same grant (a probe refused where it started lengthens the quiet).
 	sameLevel = 0.15
+	// maxAnswers bounds the answers kept for a measurement.
+	maxAnswers = 4096
 	// maxHold caps a hold announced by rate-limit headers.
 	maxHold = 60 * time.Second
 	minRate = 0.5
@@ -113,21 +122,13 @@ func (a *adaptiveLimiter) Wait(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
-	if err := a.lim.Wait(ctx); err != nil {
-		return err
-	}
-	a.sentAt(time.Now())
-	return nil
+	return a.lim.Wait(ctx)
 }
 
-// sentAt counts a request sent at now in the current measurement.
-func (a *adaptiveLimiter) sentAt(now time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.mark.IsZero() {
-		a.mark = now
-	}
-	a.sent++
+// answer is one request of the current measurement.
+type answer struct {
+	sent     time.Time
+	accepted bool
 }
 
 // raise applies the probe's growth due at now and returns how long the
@@ -145,7 +146,10 @@ func (a *adaptiveLimiter) raise(ctx context.Context, now time.Time) time.Duratio
 	}
 	// Exponential from where it settled, and at least linear to the
 	// ceiling within probeLinear, so that a pace cut low comes back fast.
-	t := now.Sub(start).Seconds()
+	// When 429s take long to come back, everything sent meanwhile above
+	// the grant is refused too: the probe then rises more slowly.
+	unit := max(time.Second, a.refusalTrip*probeTrips)
+	t := now.Sub(start).Seconds() / unit.Seconds()
 	next := min(a.ceiling, max(a.settledRate*math.Pow(probeGrowth, t), a.settledRate+a.ceiling*t/probeLinear.Seconds()))
 	// Small steps are skipped: rate.Limiter takes its lock on each change.
 	if next >= a.current*1.02 || next == a.ceiling {
@@ -169,18 +173,68 @@ func (a *adaptiveLimiter) observe(ctx context.Context, sent, now time.Time, stat
 	}
 	if status == http.StatusTooManyRequests {
 		a.throttled(ctx, sent, now)
+		return
 	}
+	a.accepted(sent, now)
+}
+
+// accepted records an answer other than 429: the quota let it through.
+func (a *adaptiveLimiter) accepted(sent, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	average(&a.roundTrip, now.Sub(sent))
+	a.record(answer{sent: sent, accepted: true})
+}
+
+// average moves a moving average toward sample.
+func average(avg *time.Duration, sample time.Duration) {
+	if *avg == 0 {
+		*avg = sample
+		return
+	}
+	*avg += (sample - *avg) / 8
+}
+
+// record keeps an answer for the current measurement, if it belongs to it.
+func (a *adaptiveLimiter) record(ans answer) {
+	if ans.sent.Before(a.mark) {
+		return
+	}
+	if len(a.answers) >= maxAnswers {
+		// A long spell without 429s: measure over its recent half.
+		a.answers = append(a.answers[:0], a.answers[maxAnswers/2:]...)
+		a.mark = a.answers[0].sent
+	}
+	a.answers = append(a.answers, ans)
+}
+
+// grantedBetween is the rate of accepted requests among those sent in
+// [from, to).
+func (a *adaptiveLimiter) grantedBetween(from, to time.Time) float64 {
+	n := 0
+	for _, ans := range a.answers {
+		if ans.accepted && !ans.sent.Before(from) && ans.sent.Before(to) {
+			n++
+		}
+	}
+	return float64(n) / to.Sub(from).Seconds()
 }
 
 // throttled handles a 429 for a request sent at sent.
 func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	average(&a.refusalTrip, now.Sub(sent))
 	if sent.Before(a.mark) {
 		return // sent before the last decrease: the same burst
 	}
-	a.refused++
-	span := now.Sub(a.mark)
+	a.record(answer{sent: sent})
+	// Requests sent in the last round trip may not be answered yet.
+	end := now.Add(-a.roundTrip * 5 / 4)
+	if sent.Before(end) {
+		end = sent
+	}
+	span := end.Sub(a.mark)
 	if a.signals > 0 && span < minMeasure {
 		// Too soon after the last decrease to measure anything: count it,
 		// and let a later 429 decide with a measurement.
@@ -188,7 +242,7 @@ func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
 	}
 	granted := 0.0
 	if a.signals > 0 {
-		granted = float64(a.sent-a.refused) / span.Seconds()
+		granted = a.grantedBetween(a.mark, end)
 	}
 	why := "429 without a measurement yet"
 	if a.signals > 0 {
@@ -212,7 +266,7 @@ func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
 		"reason": why, "from": round2(a.current), "rate": round2(next), "measured_grant": round2(granted), "next_probe_after": a.quiet.String(),
 	})
 	a.signals++
-	a.lastSignal, a.mark, a.sent, a.refused = now, now, 0, 0
+	a.lastSignal, a.mark, a.answers = now, now, a.answers[:0]
 	a.probing = false
 	a.settledRate = next
 	a.setLocked(now, next)

@@ -103,45 +103,45 @@ func slicesSortTimes(ts []time.Time) {
 func TestLimiterDecisions(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	at := func(ms float64) time.Time { return t0.Add(time.Duration(ms * float64(time.Millisecond))) }
 	a := newAdaptiveLimiter(25, nil)
-	send := func(fromMS, toMS, everyMS int) {
+	// Pages answer 50 ms after they are sent.
+	accept := func(fromMS, toMS, everyMS float64) {
 		for ms := fromMS; ms < toMS; ms += everyMS {
-			a.sentAt(at(ms))
+			a.observe(ctx, at(ms), at(ms+50), http.StatusOK, http.Header{})
 		}
 	}
-	refuse := func(sentMS, nowMS int) {
+	refuse := func(sentMS, nowMS float64) {
 		a.observe(ctx, at(sentMS), at(nowMS), http.StatusTooManyRequests, http.Header{})
 	}
 
-	send(0, 400, 40)
+	accept(0, 390, 40)
 	refuse(390, 391)
 	if got := a.Rate(); got != 12.5 {
 		t.Fatalf("after a first 429 with nothing measured the pace is %v, want half of 25", got)
 	}
 	// Requests sent before the decrease belong to the same burst.
-	refuse(395, 396)
+	refuse(385, 396)
 	if got := a.Rate(); got != 12.5 {
 		t.Errorf("a 429 of a request sent before the decrease moved the pace to %v", got)
 	}
 	// Sent after it, but too soon to measure: counted, no new decrease.
-	send(400, 500, 80)
 	refuse(480, 481)
 	if got := a.Rate(); got != 12.5 {
-		t.Errorf("a 429 100 ms after the decrease moved the pace to %v", got)
+		t.Errorf("a 429 90 ms after the decrease moved the pace to %v", got)
 	}
-	// 1 s after the decrease: 13 sent since, 3 refused -> 10 req/s
-	// granted; the pace settles at 95% of it.
-	send(560, 1391, 80)
-	refuse(1385, 1391)
-	refuse(1386, 1391) // same instant, but still within the measurement
+	// 10 pages accepted among those sent in the second after the
+	// decrease: 10 req/s granted, and the pace settles at 95% of it. The
+	// 429 comes back as late as a page would.
+	accept(400, 1391, 100)
+	refuse(1391, 1391+62.5)
 	if got, want := a.Rate(), 0.95*10.0; math.Abs(got-want) > 0.01 {
 		t.Errorf("pace %v after measuring 10 req/s granted, want %v", got, want)
 	}
 	if got := float64(a.lim.Limit()); math.Abs(got-a.Rate()) > 1e-9 {
 		t.Errorf("underlying limiter at %v, pace %v", got, a.Rate())
 	}
-	last := at(1391)
+	last := at(1391 + 62.5)
 
 	// No probe before the quiet spell ends, then growth up to the ceiling
 	// and never beyond it.
@@ -162,6 +162,28 @@ func TestLimiterDecisions(t *testing.T) {
 	}
 }
 
+// TestLimiterMeasuresAnsweredRequests: a 429 that comes back at once
+// while pages sent before it are still on the way does not count those
+// pages as refused.
+func TestLimiterMeasuresAnsweredRequests(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := newAdaptiveLimiter(25, nil)
+	a.observe(ctx, t0, t0, http.StatusTooManyRequests, http.Header{}) // first 429: 12.5
+	// 10 req/s accepted for 2 s, each answered after 300 ms; the 429 for
+	// a request sent at 2 s comes back at once, before the last pages.
+	now := t0.Add(2 * time.Second)
+	for sent := t0.Add(50 * time.Millisecond); sent.Before(now); sent = sent.Add(100 * time.Millisecond) {
+		if answered := sent.Add(300 * time.Millisecond); !answered.After(now) {
+			a.observe(ctx, sent, answered, http.StatusOK, http.Header{})
+		}
+	}
+	a.observe(ctx, now, now.Add(time.Millisecond), http.StatusTooManyRequests, http.Header{})
+	if got := a.Rate(); got < 0.95*10*0.9 || got > 0.95*10*1.05 {
+		t.Errorf("pace %v, want about 95%% of the 10 req/s granted", got)
+	}
+}
+
 // TestLimiterRefusedProbeWaitsLonger: a probe refused where the grant was
 // measured before lengthens the quiet spell; a new level resets it.
 func TestLimiterRefusedProbeWaitsLonger(t *testing.T) {
@@ -169,33 +191,32 @@ func TestLimiterRefusedProbeWaitsLonger(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	a := newAdaptiveLimiter(25, nil)
 	now := t0
-	// cycle sends one request every interval for span, as Wait does, then
-	// refuses the last refusedOf; it returns the quiet spell chosen.
-	cycle := func(span, every time.Duration, refusedOf int) time.Duration {
+	// cycle sends one request every interval for span, as Wait would,
+	// each accepted and answered after 50 ms; then the next one is
+	// refused (answered as late as a page). It returns the quiet spell
+	// chosen.
+	cycle := func(span, every time.Duration) time.Duration {
 		end := now.Add(span)
 		for ; now.Before(end); now = now.Add(every) {
 			a.raise(ctx, now)
-			a.sentAt(now)
+			a.observe(ctx, now, now.Add(50*time.Millisecond), http.StatusOK, http.Header{})
 		}
-		for i := range refusedOf {
-			a.observe(ctx, now.Add(-time.Duration(i)*time.Microsecond), now, http.StatusTooManyRequests, http.Header{})
-		}
+		now = now.Add(100 * time.Millisecond)
+		a.observe(ctx, end, now, http.StatusTooManyRequests, http.Header{})
 		return a.quiet
 	}
-	cycle(time.Second, 40*time.Millisecond, 1) // first 429: halve
-	cycle(2*time.Second, 80*time.Millisecond, 5)
-	base := a.quiet
-	if base != quietBase {
-		t.Fatalf("quiet %v after a first measurement, want %v", base, quietBase)
+	cycle(time.Second, 40*time.Millisecond) // first 429: halve
+	if q := cycle(2*time.Second, 100*time.Millisecond); q != quietBase {
+		t.Fatalf("quiet %v after a first measurement, want %v", q, quietBase)
 	}
-	// A probe (the pace rises after the quiet spell), refused at about
-	// the same grant ((56-5)/4.5 s = 11.3 req/s): a longer quiet spell.
-	if q := cycle(quietBase+2500*time.Millisecond, 80*time.Millisecond, 5); q <= base {
-		t.Errorf("quiet %v after a probe refused at the same grant, want longer than %v", q, base)
+	// A probe (the pace rises after the quiet spell), refused at the same
+	// grant (10 req/s): a longer quiet spell.
+	if q := cycle(quietBase+2500*time.Millisecond, 100*time.Millisecond); q <= quietBase {
+		t.Errorf("quiet %v after a probe refused at the same grant, want longer than %v", q, quietBase)
 	}
 	// A probe refused at a much lower grant (another client arrived):
 	// probe again soon.
-	if q := cycle(quietMax+time.Second, 200*time.Millisecond, 5); q != quietBase {
+	if q := cycle(quietMax+time.Second, 250*time.Millisecond); q != quietBase {
 		t.Errorf("quiet %v after a refused probe at a new grant, want %v", q, quietBase)
 	}
 }
@@ -267,7 +288,6 @@ func TestLimiterLogsPaceChangesOnly(t *testing.T) {
 	a := newAdaptiveLimiter(25, log)
 	for i := range 200 {
 		now := t0.Add(time.Duration(i) * 40 * time.Millisecond)
-		a.sentAt(now)
 		a.observe(ctx, now, now, http.StatusOK, http.Header{})
 		a.raise(ctx, now)
 	}
