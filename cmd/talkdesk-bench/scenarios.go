@@ -37,13 +37,7 @@ func scenarios(quick bool) []scenario {
 		name: "client: usage (no page counters), 150ms latency",
 		run:  func() (result, error) { return clientRead(usageOpts, providerRate, readUsage) },
 	})
-	throttled := large
-	throttled.Latency = 50 * time.Millisecond
-	throttled.RateLimit = 10
-	out = append(out, scenario{
-		name: "client: server 10 req/s, provider 25",
-		run:  func() (result, error) { return clientRead(throttled, providerRate, readSubscriptions) },
-	})
+	// A server granting less than the provider's setting: see pacingScenarios.
 	five := sandbox.Options{Accounts: 60, SubscriptionsPerAccount: 250, InvoicesPerAccount: 24, UsageMonths: 24, UsagePerAccountMonth: 25, Latency: 100 * time.Millisecond}
 	if quick {
 		five = sandbox.Options{Accounts: 10, Latency: 100 * time.Millisecond}
@@ -54,6 +48,7 @@ func scenarios(quick bool) []scenario {
 	})
 	out = append(out, usageEndToEndScenarios(quick)...)
 	out = append(out, fanOutScenarios(quick)...)
+	out = append(out, pacingScenarios(quick)...)
 	return out
 }
 
@@ -69,9 +64,16 @@ func readUsage(ctx context.Context, c *billing.Client) (int, error) {
 	return len(u), err
 }
 
-// clientRead reads one collection with the billing client.
+// clientRead reads one collection with the billing client; the server
+// sends Retry-After: 1 with its 429s.
 func clientRead(opts sandbox.Options, rps float64, read reader) (result, error) {
 	opts.RetryAfter = "1"
+	return clientReadAs(opts, rps, read, nil)
+}
+
+// clientReadAs is clientRead with opts.RetryAfter as given; inspect, when
+// set, adds to the row from the server's request log.
+func clientReadAs(opts sandbox.Options, rps float64, read reader, inspect func(*sandbox.Server, *result)) (result, error) {
 	srv, err := sandbox.Start(opts)
 	if err != nil {
 		return result{}, err
@@ -104,6 +106,9 @@ func clientRead(opts sandbox.Options, rps float64, read reader) (result, error) 
 		// The least time the server's quota allows for these pages.
 		quota := time.Duration(float64(r.pages) / opts.RateLimit * float64(time.Second))
 		r.note = fmt.Sprintf("wall = %.2f x the %g req/s quota time (%.1fs)", wall.Seconds()/quota.Seconds(), opts.RateLimit, quota.Seconds())
+	}
+	if inspect != nil {
+		inspect(srv, &r)
 	}
 	return r, nil
 }

@@ -47,59 +47,25 @@ func terraformRun(opts sandbox.Options, config string, want func(sandbox.Dataset
 // terraformRunFor is terraformRun with a configuration written for the
 // sandbox's data (lookups of records it holds).
 func terraformRunFor(opts sandbox.Options, configFor func(sandbox.Dataset) string, want func(sandbox.Dataset) string) (result, error) {
-	opts.RetryAfter = "1"
-	srv, err := sandbox.Start(opts)
+	srv, dir, pluginDir, cleanup, err := terraformBench(opts)
 	if err != nil {
 		return result{}, err
 	}
-	defer srv.Close()
-	dir, err := os.MkdirTemp("", "talkdesk-bench")
+	defer cleanup()
+	ws, err := newTFWorkspace(filepath.Join(dir, "run"), pluginDir, srv, configFor(srv.Data()))
 	if err != nil {
 		return result{}, err
 	}
-	defer os.RemoveAll(dir)
-	pluginDir, err := providerWithWrapper(dir)
-	if err != nil {
-		return result{}, err
-	}
-	cliConfig := filepath.Join(dir, "terraformrc")
-	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"talkdesk/talkdesk\" = %q\n  }\n  direct {}\n}\n", pluginDir)
-	if err := os.WriteFile(cliConfig, []byte(rc), 0o600); err != nil {
-		return result{}, err
-	}
-	work := filepath.Join(dir, "config")
-	_ = os.Mkdir(work, 0o755)
-	tf := "terraform {\n  required_providers {\n    talkdesk = { source = \"talkdesk/talkdesk\" }\n  }\n}\n" + configFor(srv.Data())
-	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(tf), 0o600); err != nil {
-		return result{}, err
-	}
-	rssFile := filepath.Join(dir, "rss")
-	cmd := exec.Command(terraformPath(), "-chdir="+work, "apply", "-auto-approve", "-input=false", "-lock=false", "-no-color", "-state="+filepath.Join(dir, "state"))
-	cmd.Env = append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1",
-		"TALKDESK_API_BASE_URL="+srv.URL, "TALKDESK_TOKEN_URL="+srv.TokenURL,
-		"TALKDESK_CLIENT_ID="+sandbox.DefaultClientID, "TALKDESK_CLIENT_SECRET="+sandbox.DefaultClientSecret,
-		envRSSFile+"="+rssFile)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return result{}, fmt.Errorf("terraform apply: %v", err)
-	}
-	tfRSS := watchPeakRSS(cmd.Process.Pid)
-	err = cmd.Wait()
+	got, err := ws.apply()
 	wall := time.Since(start)
 	if err != nil {
-		return result{}, fmt.Errorf("terraform apply: %v\n%s", err, tail(out.String(), 2000))
-	}
-	got, err := exec.Command(terraformPath(), "-chdir="+work, "output", "-raw", "-state="+filepath.Join(dir, "state"), "rows").Output()
-	if err != nil {
-		return result{}, fmt.Errorf("terraform output: %v", err)
+		return result{}, err
 	}
 	r := fromServer(srv, wall)
 	r.limit = providerRate
 	w := want(srv.Data())
-	r.exact = strings.TrimSpace(string(got)) == w
+	r.exact = got == w
 	for _, f := range strings.Fields(w) {
 		n, _ := strconv.Atoi(f)
 		r.rows += n
@@ -107,18 +73,101 @@ func terraformRunFor(opts sandbox.Options, configFor func(sandbox.Dataset) strin
 	if !r.exact {
 		r.note = fmt.Sprintf("got %q want %q", got, w)
 	}
-	r.terraformRSS = tfRSS()
-	if st, err := os.Stat(filepath.Join(dir, "state")); err == nil {
+	r.peakRSS = ws.peakRSS()
+	r.terraformRSS = ws.terraformRSS
+	if st, err := os.Stat(filepath.Join(ws.dir, "state")); err == nil {
 		r.stateBytes = st.Size()
 	}
-	if b, err := os.ReadFile(rssFile); err == nil {
+	return r, nil
+}
+
+// terraformBench starts a sandbox (429s with Retry-After: 1) and builds
+// the provider with the bench's wrapper into a temporary directory;
+// cleanup stops the one and removes the other.
+func terraformBench(opts sandbox.Options) (srv *sandbox.Server, dir, pluginDir string, cleanup func(), err error) {
+	opts.RetryAfter = "1"
+	if srv, err = sandbox.Start(opts); err != nil {
+		return nil, "", "", nil, err
+	}
+	if dir, err = os.MkdirTemp("", "talkdesk-bench"); err != nil {
+		srv.Close()
+		return nil, "", "", nil, err
+	}
+	cleanup = func() { srv.Close(); _ = os.RemoveAll(dir) }
+	if pluginDir, err = providerWithWrapper(dir); err != nil {
+		cleanup()
+		return nil, "", "", nil, err
+	}
+	return srv, dir, pluginDir, cleanup, nil
+}
+
+// tfWorkspace is a Terraform working directory whose provider is the
+// bench's wrapper around the provider binary, pointed at a sandbox.
+type tfWorkspace struct {
+	dir, work, cliConfig, rssFile string
+	srv                           *sandbox.Server
+	// terraformRSS is Terraform's own peak resident set in the last
+	// apply, in bytes.
+	terraformRSS int64
+}
+
+func newTFWorkspace(dir, pluginDir string, srv *sandbox.Server, config string) (*tfWorkspace, error) {
+	ws := &tfWorkspace{dir: dir, work: filepath.Join(dir, "config"), cliConfig: filepath.Join(dir, "terraformrc"), rssFile: filepath.Join(dir, "rss"), srv: srv}
+	if err := os.MkdirAll(ws.work, 0o755); err != nil {
+		return nil, err
+	}
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"talkdesk/talkdesk\" = %q\n  }\n  direct {}\n}\n", pluginDir)
+	if err := os.WriteFile(ws.cliConfig, []byte(rc), 0o600); err != nil {
+		return nil, err
+	}
+	tf := "terraform {\n  required_providers {\n    talkdesk = { source = \"talkdesk/talkdesk\" }\n  }\n}\n" + config
+	if err := os.WriteFile(filepath.Join(ws.work, "main.tf"), []byte(tf), 0o600); err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+// apply runs terraform apply and returns the "rows" output.
+func (ws *tfWorkspace) apply() (string, error) {
+	state := "-state=" + filepath.Join(ws.dir, "state")
+	cmd := exec.Command(terraformPath(), "-chdir="+ws.work, "apply", "-auto-approve", "-input=false", "-lock=false", "-no-color", state)
+	cmd.Env = append(os.Environ(),
+		"TF_CLI_CONFIG_FILE="+ws.cliConfig, "TF_IN_AUTOMATION=1",
+		"TALKDESK_API_BASE_URL="+ws.srv.URL, "TALKDESK_TOKEN_URL="+ws.srv.TokenURL,
+		"TALKDESK_CLIENT_ID="+sandbox.DefaultClientID, "TALKDESK_CLIENT_SECRET="+sandbox.DefaultClientSecret,
+		envRSSFile+"="+ws.rssFile)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return "", fmt.Errorf("terraform apply: %v", err)
+	}
+	tfRSS := watchPeakRSS(cmd.Process.Pid)
+	err := cmd.Wait()
+	ws.terraformRSS = tfRSS()
+	if err != nil {
+		return "", fmt.Errorf("terraform apply: %v\n%s", err, tail(out.String(), 2000))
+	}
+	outCmd := exec.Command(terraformPath(), "-chdir="+ws.work, "output", "-raw", state, "rows")
+	outCmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+ws.cliConfig)
+	got, err := outCmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("terraform output: %v", err)
+	}
+	return strings.TrimSpace(string(got)), nil
+}
+
+// peakRSS is the largest resident set of the provider processes this
+// workspace's runs started, in bytes; 0 when not recorded.
+func (ws *tfWorkspace) peakRSS() int64 {
+	var peak int64
+	if b, err := os.ReadFile(ws.rssFile); err == nil {
 		for _, line := range strings.Fields(string(b)) {
 			if n, err := strconv.ParseInt(line, 10, 64); err == nil {
-				r.peakRSS = max(r.peakRSS, n)
+				peak = max(peak, n)
 			}
 		}
 	}
-	return r, nil
+	return peak
 }
 
 func terraformPath() string {

@@ -38,6 +38,7 @@ func run(args []string, out io.Writer) error {
 	latency := fs.Duration("latency", 0, "delay added to every API request")
 	rps := fs.Float64("rate", 25, "API requests per second for the organization (negative = unlimited)")
 	retryAfter := fs.String("retry-after", "1", `Retry-After header on 429 responses ("" = none)`)
+	rateSchedule := fs.String("rate-schedule", "", `changes of -rate during a run, timed from the first API request, e.g. "8@5s,25@20s"`)
 	envFile := fs.String("env-file", "", "write shell export lines for the TALKDESK_* variables to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -46,6 +47,10 @@ func run(args []string, out io.Writer) error {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 
+	schedule, err := parseRateSchedule(*rateSchedule)
+	if err != nil {
+		return err
+	}
 	s, err := sandbox.StartAt(*addr, sandbox.Options{
 		Seed:                 *seed,
 		Accounts:             *accounts,
@@ -53,6 +58,7 @@ func run(args []string, out io.Writer) error {
 		Latency:              *latency,
 		RateLimit:            *rps,
 		RetryAfter:           *retryAfter,
+		RateSchedule:         schedule,
 	})
 	if err != nil {
 		return err

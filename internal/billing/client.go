@@ -94,7 +94,7 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		http: hc, baseURL: base, tokenURL: tokenURL, clientID: cfg.ClientID,
 		userAgent: cfg.UserAgent, requestTimeout: cfg.RequestTimeout,
-		limiter:     newAdaptiveLimiter(rps),
+		limiter:     newAdaptiveLimiter(rps, cfg.Logger),
 		pageWorkers: min(32, int(rps/2)+2),
 	}
 	if c.userAgent == "" {

@@ -2,6 +2,8 @@ package billing
 
 import (
 	"context"
+	"math"
+	"net/http"
 	"sync"
 	"time"
 
@@ -9,98 +11,294 @@ import (
 )
 
 // adaptiveLimiter is the one pace-keeper of a Client. It never exceeds the
-// configured rate; when the API answers 429 although we stay under it
-// (another client of the organization shares the quota), it lowers the
-// pace to what the API actually granted, then recovers it gradually once
-// 429s stop.
+// configured rate (the ceiling). The organization's quota is shared with
+// its other integrations and other Terraform runs, so the API may grant
+// less: the limiter then learns the granted rate from the API's answers,
+// settles just under it, and probes upward only after a quiet spell.
+//
+// The estimate: a 429 means the server's bucket is empty. A decrease
+// starts a measurement; at the next 429 the requests the server accepted
+// among those sent since, over the time they were sent in, is what it
+// granted us: exact when we stayed above the grant throughout, a lower
+// bound otherwise. Requests are placed by when they were sent, and the
+// last round trip is left out (its answers may still be on the way), so
+// the figure holds whether the API answers a 429 at once or after the
+// same delay as a page. 429s of requests sent before a decrease belong to
+// the burst already answered and are ignored; a 429 whose measurement
+// would span less than minMeasure is counted but waits for a later one.
+//
+// Probing: after a quiet spell with no 429 the pace grows exponentially
+// from where it settled, so it is slow at first (a server bucket hides a
+// small excess) and back at the ceiling within seconds when the other
+// client has stopped. A probe refused at the level it started from
+// lengthens the next quiet spell.
+//
+// Only one caller at a time holds a reservation of the underlying
+// rate.Limiter, so a decrease applies to the very next request instead of
+// after every reservation already queued at the old pace.
 type adaptiveLimiter struct {
 	lim     *rate.Limiter
 	ceiling float64
+	turn    chan struct{}
+	log     Logger
 
-	mu           sync.Mutex
-	current      float64
-	lastThrottle time.Time
-	lastDecrease time.Time
-	lastRaise    time.Time
-	// successes holds the arrival times of recent successful responses,
-	// to measure the pace the API grants.
-	successes []time.Time
+	mu      sync.Mutex
+	current float64
+	// mark is when the current measurement began (the last decrease);
+	// answers holds the requests sent since, as they were answered.
+	mark    time.Time
+	answers []answer
+	// roundTrip and refusalTrip are moving averages of the time to a
+	// page and to a 429.
+	roundTrip, refusalTrip time.Duration
+	signals                int // decreases so far
+	lastSignal             time.Time
+	estimate               float64       // granted rate measured at the last decrease; 0 if unknown
+	quiet                  time.Duration // no 429 for this long before probing upward
+	probing                bool          // the pace has risen since the last decrease
+	settledRate            float64       // the pace the last decrease chose; a probe starts there
+	// hold delays every request until then: the API said its quota is
+	// spent (RateLimit-Remaining: 0) until that time.
+	hold time.Time
 }
 
 const (
-	// throttleCooldown groups the 429s of one burst into one decrease.
-	throttleCooldown = time.Second
-	// measureWindow is how far back the granted pace is measured.
-	measureWindow = 2 * time.Second
-	// recoverEvery and recoverStep set the additive increase.
-	recoverEvery = time.Second
-	recoverStep  = 0.02 // of the ceiling per recoverEvery
-	minRate      = 0.5
+	// settleShare is the share of the measured grant the pace settles at.
+	settleShare = 0.95
+	// firstCut divides the pace at a 429 that has no measurement yet.
+	firstCut = 0.5
+	// gentlestCut and deepestCut bound the decrease a measurement makes.
+	gentlestCut = 0.95
+	deepestCut  = 0.25
+	// quietBase and quietMax bound the spell without 429s before probing:
+	// quietBase after a decrease, half as long again (up to quietMax)
+	// after a probe refused at the grant measured before it.
+	quietBase = 2 * time.Second
+	quietMax  = 3 * time.Second
+	// probeGrowth is the factor per second by which a probe raises the
+	// pace; it rises at least linearly from the settled pace to the
+	// ceiling in probeLinear, so that a pace cut low comes back soon.
+	probeGrowth = 2.0
+	probeLinear = 3 * time.Second
+	probeTrips  = 10
+	// minMeasure is the least span a measurement needs.
+	minMeasure = 300 * time.Millisecond
+	// sameLevel is how close two measurements must be to count as the
+	// same grant (a probe refused where it started lengthens the quiet).
+	sameLevel = 0.15
+	// maxAnswers bounds the answers kept for a measurement.
+	maxAnswers = 4096
+	// maxHold caps a hold announced by rate-limit headers.
+	maxHold = 60 * time.Second
+	minRate = 0.5
 )
 
-func newAdaptiveLimiter(rps float64) *adaptiveLimiter {
-	burst := max(1, int(rps/5)) // a small burst keeps the start under the server's bucket
-	return &adaptiveLimiter{lim: rate.NewLimiter(rate.Limit(rps), burst), ceiling: rps, current: rps}
+func newAdaptiveLimiter(rps float64, log Logger) *adaptiveLimiter {
+	return &adaptiveLimiter{
+		lim: rate.NewLimiter(rate.Limit(rps), burstFor(rps)), ceiling: rps, current: rps,
+		turn: make(chan struct{}, 1), log: log, quiet: quietBase,
+	}
 }
+
+// burstFor keeps the burst small so that a start or a resumption stays
+// under a server bucket already drained by others.
+func burstFor(rps float64) int { return max(1, int(rps/5)) }
 
 // Wait blocks until a request may be sent, or ctx ends.
 func (a *adaptiveLimiter) Wait(ctx context.Context) error {
-	a.maybeRecover(time.Now())
+	select {
+	case a.turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-a.turn }()
+	now := time.Now()
+	if hold := a.raise(ctx, now); hold > 0 {
+		t := time.NewTimer(hold)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 	return a.lim.Wait(ctx)
 }
 
-// Success records a response that was not throttled.
-func (a *adaptiveLimiter) Success(now time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.successes = append(a.successes, now)
-	a.trim(now)
+// answer is one request of the current measurement.
+type answer struct {
+	sent     time.Time
+	accepted bool
 }
 
-func (a *adaptiveLimiter) trim(now time.Time) {
-	cut := 0
-	for cut < len(a.successes) && now.Sub(a.successes[cut]) > measureWindow {
-		cut++
-	}
-	if cut > 0 {
-		a.successes = append(a.successes[:0], a.successes[cut:]...)
-	}
-}
-
-// Throttled records a 429 and lowers the pace, once per cooldown.
-func (a *adaptiveLimiter) Throttled(now time.Time) {
+// raise applies the probe's growth due at now and returns how long the
+// API asked every request to hold off, if it did.
+func (a *adaptiveLimiter) raise(ctx context.Context, now time.Time) time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.lastThrottle = now
-	// The cooldown runs from the last decrease, not the last 429: 429s
-	// that keep coming less than a cooldown apart must lower the pace again.
-	if now.Sub(a.lastDecrease) < throttleCooldown {
+	hold := a.hold.Sub(now)
+	if a.current >= a.ceiling || a.signals == 0 {
+		return max(hold, 0)
+	}
+	start := a.lastSignal.Add(a.quiet)
+	if now.Before(start) {
+		return max(hold, 0)
+	}
+	// Exponential from where it settled, and at least linear to the
+	// ceiling within probeLinear, so that a pace cut low comes back fast.
+	// When 429s take long to come back, everything sent meanwhile above
+	// the grant is refused too: the probe then rises more slowly.
+	unit := max(time.Second, a.refusalTrip*probeTrips)
+	t := now.Sub(start).Seconds() / unit.Seconds()
+	next := min(a.ceiling, max(a.settledRate*math.Pow(probeGrowth, t), a.settledRate+a.ceiling*t/probeLinear.Seconds()))
+	// Small steps are skipped: rate.Limiter takes its lock on each change.
+	if next >= a.current*1.02 || next == a.ceiling {
+		if !a.probing {
+			a.debug(ctx, "talkdesk API pace: probing upward after a quiet spell", map[string]any{"rate": round2(a.current), "quiet": a.quiet.String()})
+		}
+		a.probing = true
+		a.setLocked(now, next)
+		if next == a.ceiling {
+			a.debug(ctx, "talkdesk API pace: back at the configured rate", map[string]any{"rate": round2(next)})
+		}
+	}
+	return max(hold, 0)
+}
+
+// observe feeds one API answer to the limiter: a 429 lowers the pace;
+// rate-limit headers, when the API sends them, may hold every request.
+func (a *adaptiveLimiter) observe(ctx context.Context, sent, now time.Time, status int, h http.Header) {
+	if d, ok := quotaSpent(h, now); ok {
+		a.holdFor(ctx, now, d)
+	}
+	if status == http.StatusTooManyRequests {
+		a.throttled(ctx, sent, now)
 		return
 	}
-	a.lastDecrease = now
-	a.trim(now)
-	granted := float64(len(a.successes)) / measureWindow.Seconds()
-	next := a.current * 0.9
-	if granted > 0 && granted*0.95 < next {
-		next = granted * 0.95
-	}
-	next = max(next, a.current*0.5, minRate)
-	a.setLocked(next, now)
+	a.accepted(sent, now)
 }
 
-func (a *adaptiveLimiter) maybeRecover(now time.Time) {
+// accepted records an answer other than 429: the quota let it through.
+func (a *adaptiveLimiter) accepted(sent, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.current >= a.ceiling || now.Sub(a.lastThrottle) < 2*recoverEvery || now.Sub(a.lastRaise) < recoverEvery {
-		return
-	}
-	a.setLocked(min(a.ceiling, a.current+a.ceiling*recoverStep), now)
+	average(&a.roundTrip, now.Sub(sent))
+	a.record(answer{sent: sent, accepted: true})
 }
 
-func (a *adaptiveLimiter) setLocked(r float64, now time.Time) {
+// average moves a moving average toward sample.
+func average(avg *time.Duration, sample time.Duration) {
+	if *avg == 0 {
+		*avg = sample
+		return
+	}
+	*avg += (sample - *avg) / 8
+}
+
+// record keeps an answer for the current measurement, if it belongs to it.
+func (a *adaptiveLimiter) record(ans answer) {
+	if ans.sent.Before(a.mark) {
+		return
+	}
+	if len(a.answers) >= maxAnswers {
+		// A long spell without 429s: measure over its recent half.
+		a.answers = append(a.answers[:0], a.answers[maxAnswers/2:]...)
+		a.mark = a.answers[0].sent
+	}
+	a.answers = append(a.answers, ans)
+}
+
+// grantedBetween is the rate of accepted requests among those sent in
+// [from, to).
+func (a *adaptiveLimiter) grantedBetween(from, to time.Time) float64 {
+	n := 0
+	for _, ans := range a.answers {
+		if ans.accepted && !ans.sent.Before(from) && ans.sent.Before(to) {
+			n++
+		}
+	}
+	return float64(n) / to.Sub(from).Seconds()
+}
+
+// throttled handles a 429 for a request sent at sent.
+func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	average(&a.refusalTrip, now.Sub(sent))
+	if sent.Before(a.mark) {
+		return // sent before the last decrease: the same burst
+	}
+	a.record(answer{sent: sent})
+	// Requests sent in the last round trip may not be answered yet.
+	end := now.Add(-a.roundTrip * 5 / 4)
+	if sent.Before(end) {
+		end = sent
+	}
+	span := end.Sub(a.mark)
+	if a.signals > 0 && span < minMeasure {
+		// Too soon after the last decrease to measure anything: count it,
+		// and let a later 429 decide with a measurement.
+		return
+	}
+	granted := 0.0
+	if a.signals > 0 {
+		granted = a.grantedBetween(a.mark, end)
+	}
+	why := "429 without a measurement yet"
+	if a.signals > 0 {
+		why = "429: every request refused since the last decrease"
+	}
+	next := a.current * firstCut
+	if granted > 0 {
+		why = "429: settling under the measured grant"
+		next = min(max(granted*settleShare, a.current*deepestCut), a.current*gentlestCut)
+		// A probe refused at the grant it started from: wait longer before
+		// the next one. A new level of grant: probe again soon.
+		if a.probing && a.estimate > 0 && math.Abs(granted-a.estimate) <= sameLevel*a.estimate {
+			a.quiet = min(a.quiet*3/2, quietMax)
+		} else {
+			a.quiet = quietBase
+		}
+		a.estimate = granted
+	}
+	next = max(next, minRate)
+	a.debug(ctx, "talkdesk API pace lowered", map[string]any{
+		"reason": why, "from": round2(a.current), "rate": round2(next), "measured_grant": round2(granted), "next_probe_after": a.quiet.String(),
+	})
+	a.signals++
+	a.lastSignal, a.mark, a.answers = now, now, a.answers[:0]
+	a.probing = false
+	a.settledRate = next
+	a.setLocked(now, next)
+	// Drop saved-up tokens: the server's bucket is empty now.
+	if tokens := a.lim.TokensAt(now); tokens >= 1 {
+		a.lim.ReserveN(now, int(tokens))
+	}
+}
+
+// holdFor holds every request for d, as the API's headers asked.
+func (a *adaptiveLimiter) holdFor(ctx context.Context, now time.Time, d time.Duration) {
+	d = min(d, maxHold)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if until := now.Add(d); until.After(a.hold) {
+		if !a.hold.After(now) {
+			a.debug(ctx, "talkdesk API pace: quota spent, holding requests", map[string]any{"hold": d.String()})
+		}
+		a.hold = until
+	}
+}
+
+func (a *adaptiveLimiter) setLocked(now time.Time, r float64) {
 	a.current = r
-	a.lastRaise = now
 	a.lim.SetLimitAt(now, rate.Limit(r))
+	a.lim.SetBurstAt(now, burstFor(r))
+}
+
+func (a *adaptiveLimiter) debug(ctx context.Context, msg string, fields map[string]any) {
+	if a.log != nil {
+		a.log.Debug(ctx, msg, fields)
+	}
 }
 
 // Rate returns the current pace in requests per second.
@@ -109,3 +307,5 @@ func (a *adaptiveLimiter) Rate() float64 {
 	defer a.mu.Unlock()
 	return a.current
 }
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }

@@ -2,7 +2,12 @@ package billing
 
 import (
 	"context"
+	"math"
+	"net/http"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,8 +87,8 @@ func TestAdaptivePacing(t *testing.T) {
 	if st.Rate >= ceiling {
 		t.Errorf("client rate %.2f, want below %d after 429s", st.Rate, ceiling)
 	}
-	if share > 0.25 {
-		t.Errorf("%.0f%% of requests were throttled, want well below 50%% (at most 25%%)", share*100)
+	if share > 0.15 {
+		t.Errorf("%.0f%% of requests were throttled, want at most 15%%", share*100)
 	}
 	if st.Throttled != int64(throttled) {
 		t.Errorf("Stats().Throttled = %d, server answered %d 429s", st.Throttled, throttled)
@@ -94,45 +99,282 @@ func slicesSortTimes(ts []time.Time) {
 	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
 }
 
-// TestAdaptiveLimiterSteps drives the limiter with synthetic times: 429s
-// every 300 ms (each within the cooldown of the previous one) must lower
-// the pace once per cooldown, down to what the API granted; once they
-// stop, the pace recovers stepwise up to the ceiling and no further.
-func TestAdaptiveLimiterSteps(t *testing.T) {
-	a := newAdaptiveLimiter(25)
-	t0 := time.Now()
-	var rates []float64
-	for i := range 20 { // 6 s of sustained throttling
-		now := t0.Add(time.Duration(i) * 300 * time.Millisecond)
-		a.Success(now)
-		a.Throttled(now)
-		if len(rates) == 0 || rates[len(rates)-1] != a.Rate() {
-			rates = append(rates, a.Rate())
+// TestLimiterDecisions drives the limiter with synthetic times.
+func TestLimiterDecisions(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(ms float64) time.Time { return t0.Add(time.Duration(ms * float64(time.Millisecond))) }
+	a := newAdaptiveLimiter(25, nil)
+	// Pages answer 50 ms after they are sent.
+	accept := func(fromMS, toMS, everyMS float64) {
+		for ms := fromMS; ms < toMS; ms += everyMS {
+			a.observe(ctx, at(ms), at(ms+50), http.StatusOK, http.Header{})
 		}
 	}
-	// The API granted one request per 300 ms, 3.33 req/s; while 429s
-	// continue the pace keeps dropping, by at least 10% per cooldown.
-	if len(rates) < 4 || a.Rate() > 3.34 || a.Rate() < minRate {
-		t.Errorf("pace went %v under sustained 429s; want a decrease per second down to at most 3.3 req/s", rates)
+	refuse := func(sentMS, nowMS float64) {
+		a.observe(ctx, at(sentMS), at(nowMS), http.StatusTooManyRequests, http.Header{})
 	}
-	for i := 1; i < len(rates); i++ {
-		if rates[i] >= rates[i-1] || rates[i] < rates[i-1]/2 {
-			t.Errorf("pace step %v -> %v; want a decrease of at most half", rates[i-1], rates[i])
+
+	accept(0, 390, 40)
+	refuse(390, 391)
+	if got := a.Rate(); got != 12.5 {
+		t.Fatalf("after a first 429 with nothing measured the pace is %v, want half of 25", got)
+	}
+	// Requests sent before the decrease belong to the same burst.
+	refuse(385, 396)
+	if got := a.Rate(); got != 12.5 {
+		t.Errorf("a 429 of a request sent before the decrease moved the pace to %v", got)
+	}
+	// Sent after it, but too soon to measure: counted, no new decrease.
+	refuse(480, 481)
+	if got := a.Rate(); got != 12.5 {
+		t.Errorf("a 429 90 ms after the decrease moved the pace to %v", got)
+	}
+	// 10 pages accepted among those sent in the second after the
+	// decrease: 10 req/s granted, and the pace settles at 95% of it. The
+	// 429 comes back as late as a page would.
+	accept(400, 1391, 100)
+	refuse(1391, 1391+62.5)
+	if got, want := a.Rate(), 0.95*10.0; math.Abs(got-want) > 0.01 {
+		t.Errorf("pace %v after measuring 10 req/s granted, want %v", got, want)
+	}
+	if got := float64(a.lim.Limit()); math.Abs(got-a.Rate()) > 1e-9 {
+		t.Errorf("underlying limiter at %v, pace %v", got, a.Rate())
+	}
+	last := at(1391 + 62.5)
+
+	// No probe before the quiet spell ends, then growth up to the ceiling
+	// and never beyond it.
+	a.raise(ctx, last.Add(quietBase-time.Millisecond))
+	if got := a.Rate(); got != 0.95*10 {
+		t.Errorf("pace rose to %v before the quiet spell ended", got)
+	}
+	prev := a.Rate()
+	for ms := 0; ms <= 4000; ms += 100 {
+		a.raise(ctx, last.Add(quietBase+time.Duration(ms)*time.Millisecond))
+		if a.Rate() < prev {
+			t.Fatalf("pace fell from %v to %v while probing", prev, a.Rate())
 		}
-	}
-	last := t0.Add(19 * 300 * time.Millisecond)
-	low := a.Rate()
-	a.maybeRecover(last.Add(1500 * time.Millisecond))
-	if a.Rate() != low {
-		t.Errorf("pace rose to %v within 2 s of a 429", a.Rate())
-	}
-	for s := 2; s < 200; s++ {
-		a.maybeRecover(last.Add(time.Duration(s) * time.Second))
+		prev = a.Rate()
 	}
 	if a.Rate() != 25 {
-		t.Errorf("pace recovered to %v, want the ceiling 25", a.Rate())
+		t.Errorf("pace %v after 4 s of probing, want back at the ceiling 25", a.Rate())
 	}
-	if got := float64(a.lim.Limit()); got != 25 {
-		t.Errorf("underlying limiter at %v, want 25", got)
+}
+
+// TestLimiterMeasuresAnsweredRequests: a 429 that comes back at once
+// while pages sent before it are still on the way does not count those
+// pages as refused.
+func TestLimiterMeasuresAnsweredRequests(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := newAdaptiveLimiter(25, nil)
+	a.observe(ctx, t0, t0, http.StatusTooManyRequests, http.Header{}) // first 429: 12.5
+	// 10 req/s accepted for 2 s, each answered after 300 ms; the 429 for
+	// a request sent at 2 s comes back at once, before the last pages.
+	now := t0.Add(2 * time.Second)
+	for sent := t0.Add(50 * time.Millisecond); sent.Before(now); sent = sent.Add(100 * time.Millisecond) {
+		if answered := sent.Add(300 * time.Millisecond); !answered.After(now) {
+			a.observe(ctx, sent, answered, http.StatusOK, http.Header{})
+		}
+	}
+	a.observe(ctx, now, now.Add(time.Millisecond), http.StatusTooManyRequests, http.Header{})
+	if got := a.Rate(); got < 0.95*10*0.9 || got > 0.95*10*1.05 {
+		t.Errorf("pace %v, want about 95%% of the 10 req/s granted", got)
+	}
+}
+
+// TestLimiterRefusedProbeWaitsLonger: a probe refused where the grant was
+// measured before lengthens the quiet spell; a new level resets it.
+func TestLimiterRefusedProbeWaitsLonger(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := newAdaptiveLimiter(25, nil)
+	now := t0
+	// cycle sends one request every interval for span, as Wait would,
+	// each accepted and answered after 50 ms; then the next one is
+	// refused (answered as late as a page). It returns the quiet spell
+	// chosen.
+	cycle := func(span, every time.Duration) time.Duration {
+		end := now.Add(span)
+		for ; now.Before(end); now = now.Add(every) {
+			a.raise(ctx, now)
+			a.observe(ctx, now, now.Add(50*time.Millisecond), http.StatusOK, http.Header{})
+		}
+		now = now.Add(100 * time.Millisecond)
+		a.observe(ctx, end, now, http.StatusTooManyRequests, http.Header{})
+		return a.quiet
+	}
+	cycle(time.Second, 40*time.Millisecond) // first 429: halve
+	if q := cycle(2*time.Second, 100*time.Millisecond); q != quietBase {
+		t.Fatalf("quiet %v after a first measurement, want %v", q, quietBase)
+	}
+	// A probe (the pace rises after the quiet spell), refused at the same
+	// grant (10 req/s): a longer quiet spell.
+	if q := cycle(quietBase+2500*time.Millisecond, 100*time.Millisecond); q <= quietBase {
+		t.Errorf("quiet %v after a probe refused at the same grant, want longer than %v", q, quietBase)
+	}
+	// A probe refused at a much lower grant (another client arrived):
+	// probe again soon.
+	if q := cycle(quietMax+time.Second, 250*time.Millisecond); q != quietBase {
+		t.Errorf("quiet %v after a refused probe at a new grant, want %v", q, quietBase)
+	}
+}
+
+// TestLimiterHoldsWhenQuotaSpent: rate-limit headers saying nothing is
+// left hold every request until the reset, capped.
+func TestLimiterHoldsWhenQuotaSpent(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := newAdaptiveLimiter(25, nil)
+	h := http.Header{}
+	h.Set("X-RateLimit-Remaining", "0")
+	h.Set("X-RateLimit-Reset", "3")
+	a.observe(ctx, now, now, http.StatusOK, h)
+	if hold := a.raise(ctx, now.Add(time.Second)); hold != 2*time.Second {
+		t.Errorf("hold %v one second after a 3 s reset, want 2s", hold)
+	}
+	if hold := a.raise(ctx, now.Add(4*time.Second)); hold != 0 {
+		t.Errorf("hold %v after the reset", hold)
+	}
+	if a.Rate() != 25 {
+		t.Errorf("a spent quota on a 200 changed the pace to %v", a.Rate())
+	}
+	h.Set("X-RateLimit-Reset", "86400")
+	a.observe(ctx, now, now, http.StatusOK, h)
+	if hold := a.raise(ctx, now); hold != maxHold {
+		t.Errorf("hold %v for a one-day reset, want the cap %v", hold, maxHold)
+	}
+}
+
+func TestQuotaSpent(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name    string
+		headers map[string]string
+		want    time.Duration
+		ok      bool
+	}{
+		{"none", nil, 0, false},
+		{"x-ratelimit spent", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2"}, 2 * time.Second, true},
+		{"x-ratelimit left", map[string]string{"X-RateLimit-Remaining": "12", "X-RateLimit-Reset": "2"}, 0, false},
+		{"x-ratelimit unix reset", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": strconv.FormatInt(now.Unix()+5, 10)}, 5 * time.Second, true},
+		{"x-ratelimit unix reset passed", map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": strconv.FormatInt(now.Unix()-5, 10)}, 0, false},
+		{"draft 6", map[string]string{"RateLimit-Remaining": "0", "RateLimit-Reset": "1.5"}, 1500 * time.Millisecond, true},
+		{"draft 7 structured", map[string]string{"RateLimit": "limit=100, remaining=0, reset=4"}, 4 * time.Second, true},
+		{"draft 8 structured", map[string]string{"RateLimit": `"default";r=0;t=7`}, 7 * time.Second, true},
+		{"structured left", map[string]string{"RateLimit": `"default";r=3;t=7`}, 0, false},
+		{"garbage", map[string]string{"X-RateLimit-Remaining": "none", "X-RateLimit-Reset": "soon"}, 0, false},
+		{"no reset", map[string]string{"X-RateLimit-Remaining": "0"}, 0, false},
+	}
+	for _, c := range cases {
+		h := http.Header{}
+		for k, v := range c.headers {
+			h.Set(k, v)
+		}
+		got, ok := quotaSpent(h, now)
+		if got != c.want || ok != c.ok {
+			t.Errorf("%s: quotaSpent = %v, %v; want %v, %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestLimiterLogsPaceChangesOnly: pace changes are logged at debug level
+// with the rate and the reason; answers that change nothing log nothing.
+func TestLimiterLogsPaceChangesOnly(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	log := &recordingLogger{}
+	a := newAdaptiveLimiter(25, log)
+	for i := range 200 {
+		now := t0.Add(time.Duration(i) * 40 * time.Millisecond)
+		a.observe(ctx, now, now, http.StatusOK, http.Header{})
+		a.raise(ctx, now)
+	}
+	if len(log.debug)+len(log.warn) != 0 {
+		t.Fatalf("logged %v %v for successes at the configured pace", log.debug, log.warn)
+	}
+	now := t0.Add(9 * time.Second)
+	a.observe(ctx, now, now, http.StatusTooManyRequests, http.Header{})
+	if len(log.debug) != 1 || len(log.warn) != 0 {
+		t.Fatalf("logged debug %v warn %v for one 429, want one debug line", log.debug, log.warn)
+	}
+	if f := log.debug[0].fields; f["rate"] != 12.5 || f["reason"] == "" {
+		t.Errorf("pace change logged with fields %v, want the new rate and a reason", f)
+	}
+}
+
+type logLine struct {
+	msg    string
+	fields map[string]any
+}
+
+type recordingLogger struct {
+	mu          sync.Mutex
+	debug, warn []logLine
+}
+
+func (l *recordingLogger) Debug(_ context.Context, msg string, fields map[string]any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.debug = append(l.debug, logLine{msg, fields})
+}
+
+func (l *recordingLogger) Warn(_ context.Context, msg string, fields map[string]any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.warn = append(l.warn, logLine{msg, fields})
+}
+
+// TestRetriesWaitForTheLimiter: four concurrent requests refused at once
+// (Retry-After: 0) are one signal, one decrease; their retries wait for
+// the limiter like any request, so no second of arrivals exceeds the
+// pace plus its burst.
+func TestRetriesWaitForTheLimiter(t *testing.T) {
+	t.Parallel()
+	const rps = 20
+	f := newFakeAPI(t)
+	f.pageSize = 5
+	data := genAccounts(40 * 5)
+	setRecords(f, endpointAccounts.path, data)
+	f.hook = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if n < 2 || n > 5 {
+			return false
+		}
+		// Slow enough that all four are sent before the first 429 returns.
+		time.Sleep(150 * time.Millisecond)
+		w.Header().Set("Retry-After", "0")
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"code": "1029", "message": "Too Many Requests"})
+		return true
+	}
+	log := &recordingLogger{}
+	c := f.client(func(c *Config) { c.RequestsPerSecond = rps; c.Logger = log })
+	got, err := c.Accounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExact(t, got, data)
+	log.mu.Lock()
+	var lowered []logLine
+	for _, l := range log.debug {
+		if strings.Contains(l.msg, "lowered") {
+			lowered = append(lowered, l)
+		}
+	}
+	log.mu.Unlock()
+	if len(lowered) != 1 {
+		t.Errorf("pace lowered %d times for one burst of 429s: %v", len(lowered), lowered)
+	}
+	at := f.arrivalTimes()
+	slicesSortTimes(at)
+	burst := burstFor(rps)
+	for i := range at {
+		n := 0
+		for j := i; j < len(at) && at[j].Sub(at[i]) < time.Second; j++ {
+			n++
+		}
+		if n > rps+burst {
+			t.Fatalf("%d requests arrived within one second from %v, want at most %d", n, at[i].Sub(at[0]), rps+burst)
+		}
 	}
 }

@@ -133,6 +133,7 @@ func (c *Client) attempt(ctx context.Context, rawURL, token string, decode func(
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	c.stats.requests.Add(1)
+	sent := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		err = newTransportError(c.http, req, err)
@@ -148,9 +149,8 @@ func (c *Client) attempt(ctx context.Context, rawURL, token string, decode func(
 		// or was revoked (see getJSON).
 		c.tokens.Accepted(token)
 	}
-	now := time.Now()
+	c.limiter.observe(ctx, sent, time.Now(), resp.StatusCode, resp.Header)
 	if resp.StatusCode == http.StatusOK {
-		c.limiter.Success(now)
 		body := bufio.NewReader(resp.Body)
 		if head, _ := body.Peek(sniffLen); foreignBody(resp.Header.Get("Content-Type"), head) {
 			// Not the API: a login page, a proxy's notice, a web site.
@@ -164,9 +164,6 @@ func (c *Client) attempt(ctx context.Context, rawURL, token string, decode func(
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		c.stats.throttled.Add(1)
-		c.limiter.Throttled(now)
-	} else {
-		c.limiter.Success(now)
 	}
 	apiErr := readAPIError(resp, rawURL)
 	if apiErr.Kind == KindMissingScope {

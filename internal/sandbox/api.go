@@ -49,6 +49,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, call *apiCall)
 		return st, false
 	}
 
+	s.applyRateSchedule(call.arrival)
 	latency, limiter := s.config()
 	if !limiter.Allow() {
 		if s.opts.RetryAfter != "" {

@@ -79,6 +79,10 @@ type Options struct {
 	RateLimit float64
 	// RateBurst is the token-bucket burst. Zero means max(1, int(RateLimit)).
 	RateBurst int
+	// RateSchedule changes RateLimit and RateBurst during a run (for
+	// example 25, then 8 after 5 s, then 25 again after 20 s); steps are
+	// applied in order of After.
+	RateSchedule []RateStep
 	// RetryAfter is the Retry-After header value sent with 429 responses;
 	// empty sends no header (the contract says the header may be absent).
 	RetryAfter string

@@ -1,10 +1,12 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -34,6 +36,8 @@ type Server struct {
 	cfgMu   sync.Mutex
 	latency time.Duration
 	limiter *rate.Limiter
+	// schedule changes limiter during a run (Options.RateSchedule).
+	schedule rateSchedule
 
 	httpSrv *http.Server
 }
@@ -53,6 +57,8 @@ func New(opts Options) *Server {
 	s.rec.reset()
 	s.indexAccounts()
 	s.SetRateLimit(opts.RateLimit, opts.RateBurst)
+	s.schedule.steps = slices.Clone(opts.RateSchedule)
+	slices.SortStableFunc(s.schedule.steps, func(a, b RateStep) int { return cmp.Compare(a.After, b.After) })
 	return s
 }
 

@@ -1,0 +1,291 @@
+package billing
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// The limiter's decisions are tested here in simulated time: clients that
+// always have a page to read send whenever their limiter allows, to one
+// token-bucket server (the organization's quota), and every clock reading
+// is the simulation's. Nothing sleeps; the figures do not depend on the
+// machine's load.
+
+// simQuota is the organization's quota: a token bucket whose rate may
+// change at given offsets from the start.
+type simQuota struct {
+	rate  float64
+	burst int
+	steps []simStep
+	// slow429 answers 429s after the same latency as pages; otherwise
+	// they come back at once (as the sandbox answers them).
+	slow429 bool
+}
+
+type simStep struct {
+	at    time.Duration
+	rate  float64
+	burst int
+}
+
+type simClient struct {
+	a        *adaptiveLimiter
+	pages    int // left to read
+	sent     int
+	refused  int
+	finished time.Duration
+	oks      []time.Duration // when the server accepted each request
+}
+
+type simResult struct {
+	clients []*simClient
+	sent    int
+	refused int
+	end     time.Duration // when the last client read its last page
+}
+
+func (r simResult) share() float64 { return float64(r.refused) / float64(r.sent) }
+
+// simulate runs clients (one per entry of pages, each starting at start[i]
+// if given) against quota. A success answers after latency, a 429 after
+// 1 ms or latency (quota.slow429).
+func simulate(t *testing.T, ceiling float64, quota simQuota, latency time.Duration, pages []int, start []time.Duration) simResult {
+	t.Helper()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	server := rate.NewLimiter(rate.Limit(quota.rate), quota.burst)
+	server.AllowN(t0, 0) // starts full at t0
+	type response struct {
+		at, sent time.Duration
+		c        *simClient
+		status   int
+	}
+	var (
+		clock     time.Duration
+		clients   []*simClient
+		nextSend  []time.Duration
+		responses []response
+		step      int
+	)
+	for i, n := range pages {
+		var log Logger
+		if os.Getenv("SIM_TRACE") != "" {
+			log = simTrace{t: t, client: i, now: &clock}
+		}
+		clients = append(clients, &simClient{a: newAdaptiveLimiter(ceiling, log), pages: n})
+		s := time.Duration(0)
+		if i < len(start) {
+			s = start[i]
+		}
+		// The first request waits for the limiter too.
+		first := t0.Add(s)
+		nextSend = append(nextSend, s+clients[i].a.lim.ReserveN(first, 1).DelayFrom(first))
+	}
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(simSeed, 2))
+	const never = time.Duration(1<<63 - 1)
+	for guard := 0; guard < 1_000_000; guard++ {
+		// The earliest event: a response, or a client's next send.
+		at, who, isResp := never, -1, false
+		for i, r := range responses {
+			if r.at < at {
+				at, who, isResp = r.at, i, true
+			}
+		}
+		for i, s := range nextSend {
+			if s < at {
+				at, who, isResp = s, i, false
+			}
+		}
+		if who < 0 {
+			break
+		}
+		now := t0.Add(at)
+		clock = at
+		for step < len(quota.steps) && quota.steps[step].at <= at {
+			st := quota.steps[step]
+			server = rate.NewLimiter(rate.Limit(st.rate), st.burst)
+			server.AllowN(t0.Add(st.at), 0)
+			step++
+		}
+		if isResp {
+			r := responses[who]
+			responses = append(responses[:who], responses[who+1:]...)
+			r.c.a.observe(ctx, t0.Add(r.sent), now, r.status, http.Header{})
+			continue
+		}
+		c := clients[who]
+		if c.pages == 0 {
+			nextSend[who] = never
+			continue
+		}
+		c.sent++
+		if server.AllowN(now, 1) {
+			c.pages--
+			c.oks = append(c.oks, at)
+			responses = append(responses, response{at: at + latency, sent: at, c: c, status: http.StatusOK})
+			if c.pages == 0 {
+				c.finished = at + latency
+			}
+		} else {
+			c.refused++
+			refusedAfter := time.Millisecond
+			if quota.slow429 {
+				refusedAfter = latency
+			}
+			responses = append(responses, response{at: at + refusedAfter, sent: at, c: c, status: http.StatusTooManyRequests})
+		}
+		// The next request waits for the limiter, as Wait does.
+		hold := c.a.raise(ctx, now)
+		from := now.Add(hold)
+		// Timers and the network add a little jitter to every send.
+		jitter := time.Duration(rng.IntN(4000)) * time.Microsecond
+		nextSend[who] = at + hold + c.a.lim.ReserveN(from, 1).DelayFrom(from) + jitter
+	}
+	res := simResult{clients: clients}
+	for _, c := range clients {
+		if c.pages > 0 {
+			t.Fatalf("simulation stopped with %d pages unread", c.pages)
+		}
+		res.sent += c.sent
+		res.refused += c.refused
+		res.end = max(res.end, c.finished)
+	}
+	return res
+}
+
+// firstSecondAbove returns the end of the first one-second window,
+// starting at or after from, in which the server accepted at least n of
+// the given requests; ok is false if there is none.
+func firstSecondAbove(oks []time.Duration, from time.Duration, n int) (time.Duration, bool) {
+	var after []time.Duration
+	for _, o := range oks {
+		if o >= from {
+			after = append(after, o)
+		}
+	}
+	for i := range after {
+		j := i
+		for j < len(after) && after[j]-after[i] < time.Second {
+			j++
+		}
+		if j-i >= n {
+			return after[i] + time.Second - from, true
+		}
+	}
+	return 0, false
+}
+
+// TestSimGrantBelowSetting: the server grants 10 req/s (bucket 10) to a
+// client set to 25: few 429s, and the read takes about the quota's time.
+func TestSimGrantBelowSetting(t *testing.T) {
+	for _, slow := range []bool{false, true} {
+		for _, latency := range []time.Duration{50 * time.Millisecond, 300 * time.Millisecond} {
+			res := simulate(t, 25, simQuota{rate: 10, burst: 10, slow429: slow}, latency, []int{205}, nil)
+			quota := 20.5 // seconds: 205 pages at 10 req/s
+			ratio := res.end.Seconds() / quota
+			t.Logf("latency %v, slow 429s %v: %d requests, %d refused (%.1f%%), %.1fs = %.2f x the quota time, final pace %.2f",
+				latency, slow, res.sent, res.refused, 100*res.share(), res.end.Seconds(), ratio, res.clients[0].a.Rate())
+			// When 429s take a 300 ms round trip, the ~7 requests sent at
+			// 25 req/s before the first 429 comes back are refused too.
+			limit := 0.05
+			if slow && latency > 100*time.Millisecond {
+				limit = 0.08
+			}
+			if res.share() > limit {
+				t.Errorf("latency %v, slow 429s %v: %.1f%% of requests refused, want at most %.0f%%", latency, slow, 100*res.share(), 100*limit)
+			}
+			if ratio > 1.1 {
+				t.Errorf("latency %v, slow 429s %v: read took %.2f x the quota time, want at most 1.1", latency, slow, ratio)
+			}
+		}
+	}
+}
+
+// TestSimGrantDropsAndReturns: the quota falls from 25 to 8 req/s after
+// 4 s and returns to 25 after 19 s: few 429s, and the pace is back above
+// 20 req/s within 5 s of the return.
+func TestSimGrantDropsAndReturns(t *testing.T) {
+	const back = 19 * time.Second
+	q := simQuota{rate: 25, burst: 25, steps: []simStep{{at: 4 * time.Second, rate: 8, burst: 8}, {at: back, rate: 25, burst: 25}}}
+	res := simulate(t, 25, q, 50*time.Millisecond, []int{404}, nil)
+	rec, ok := firstSecondAbove(res.clients[0].oks, back, 20)
+	t.Logf("%d requests, %d refused (%.1f%%), done at %.1fs, above 20 req/s %.1fs after the return (%v)",
+		res.sent, res.refused, 100*res.share(), res.end.Seconds(), rec.Seconds(), ok)
+	if res.share() > 0.05 {
+		t.Errorf("%.1f%% of requests refused, want at most 5%%", 100*res.share())
+	}
+	if !ok || rec > 5*time.Second {
+		t.Errorf("above 20 req/s %v after the quota returned (found %v), want within 5s", rec, ok)
+	}
+}
+
+// TestSimTwoClientsShareQuota: two processes, no coordination, one 25
+// req/s quota: few 429s, and the later finishes within 1.2 x the time the
+// quota needs for both reads.
+func TestSimTwoClientsShareQuota(t *testing.T) {
+	for _, offset := range []time.Duration{0, 700 * time.Millisecond, 3 * time.Second} {
+		res := simulate(t, 25, simQuota{rate: 25, burst: 25}, 50*time.Millisecond, []int{205, 205}, []time.Duration{0, offset})
+		quota := 410.0 / 25
+		ratio := res.end.Seconds() / quota
+		t.Logf("second starts at %v: %d requests, %d refused (%.1f%%), ends %.1fs and %.1fs = %.2f x the quota time",
+			offset, res.sent, res.refused, 100*res.share(), res.clients[0].finished.Seconds(), res.clients[1].finished.Seconds(), ratio)
+		if res.share() > 0.05 {
+			t.Errorf("offset %v: %.1f%% of requests refused, want at most 5%%", offset, 100*res.share())
+		}
+		if ratio > 1.2 {
+			t.Errorf("offset %v: later run ended at %.2f x the quota time, want at most 1.2", offset, ratio)
+		}
+	}
+}
+
+// TestSimGrantEqualsSetting: when the server grants what the client is set
+// to, the client neither slows down nor gets refused.
+func TestSimGrantEqualsSetting(t *testing.T) {
+	res := simulate(t, 25, simQuota{rate: 25, burst: 25}, 50*time.Millisecond, []int{205}, nil)
+	t.Logf("%d requests, %d refused, %.1fs", res.sent, res.refused, res.end.Seconds())
+	if res.refused > 0 {
+		t.Errorf("%d requests refused under a quota equal to the setting", res.refused)
+	}
+	if res.end.Seconds() > 205.0/25*1.02 {
+		t.Errorf("read took %.2fs, want about %.2fs", res.end.Seconds(), 205.0/25)
+	}
+}
+
+// simTrace logs the limiter's decisions with the simulated time
+// (SIM_TRACE=1 go test -v -run TestSim).
+type simTrace struct {
+	t      *testing.T
+	client int
+	now    *time.Duration
+}
+
+func (s simTrace) Debug(_ context.Context, msg string, fields map[string]any) {
+	s.t.Logf("%6.2fs client %d: %s %v", s.now.Seconds(), s.client, msg, fmt.Sprint(fields))
+}
+
+func (s simTrace) Warn(ctx context.Context, msg string, fields map[string]any) {
+	s.Debug(ctx, msg, fields)
+}
+
+// simSeed seeds the send jitter of simulate.
+var simSeed uint64 = 1
+
+// TestSimSettingBelowGrant: a provider set below what the server grants
+// keeps to its setting: no 429, no faster.
+func TestSimSettingBelowGrant(t *testing.T) {
+	res := simulate(t, 10, simQuota{rate: 25, burst: 25}, 50*time.Millisecond, []int{100}, nil)
+	if res.refused > 0 {
+		t.Errorf("%d requests refused by a server granting more than the setting", res.refused)
+	}
+	// A burst of 2 (a fifth of the rate) up front, then 10 req/s.
+	if least := time.Duration(float64(100-burstFor(10)) / 10 * float64(time.Second)); res.end < least {
+		t.Errorf("read took %v, faster than the 10 req/s setting allows (%v)", res.end, least)
+	}
+}
