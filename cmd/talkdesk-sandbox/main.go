@@ -27,6 +27,9 @@ import (
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/sandbox"
 )
 
+// version is set by the release build (-ldflags "-X main.version=...").
+var version = "dev"
+
 // envPrefix names the environment variables that stand in for flags.
 const envPrefix = "TALKDESK_SANDBOX_"
 
@@ -48,7 +51,7 @@ func main() {
 type config struct {
 	addr, fixture, envFile, envFormat string
 	clientID, clientSecret            string
-	printEnv                          bool
+	printEnv, version                 bool
 	opts                              sandbox.Options
 }
 
@@ -65,6 +68,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io
 	fs.StringVar(&c.envFile, "env-file", "", "once listening, write the TALKDESK_* settings for the provider to this file (mode 0600, replaced atomically)")
 	fs.StringVar(&c.envFormat, "env-format", "shell", `format of -env-file and -print-env: "shell" (export NAME='value') or "dotenv" (NAME=value, e.g. for $GITHUB_ENV)`)
 	fs.BoolVar(&c.printEnv, "print-env", false, "print the TALKDESK_* settings on stdout (the banner then goes to stderr)")
+	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.Int64Var(&c.opts.Seed, "seed", 1, "data generation seed (generated organization only)")
 	fs.IntVar(&c.opts.Accounts, "accounts", 0, "accounts under the organization (0 = default 8; generated organization only)")
 	fs.IntVar(&c.opts.UsagePerAccountMonth, "usage-per-account-month", 0, "usage rows per account and month (0 = default 6; generated organization only)")
@@ -118,6 +122,10 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 	start := time.Now()
 	c, err := parseConfig(args, lookupEnv, stderr)
 	if err != nil {
+		return err
+	}
+	if c.version {
+		_, err := fmt.Fprintf(stdout, "talkdesk-sandbox %s\n", version)
 		return err
 	}
 	source := "a generated organization"
