@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 )
 
 func TestFormatEnvAndWriteFile(t *testing.T) {
@@ -212,23 +214,16 @@ func parseDotenv(s string) map[string]string {
 	return env
 }
 
+// fetchToken gets a token the way the provider does: OAuth 2.0 client
+// credentials with HTTP Basic client authentication.
 func fetchToken(t *testing.T, tokenURL, id, secret string) string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, tokenURL, strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(id, secret)
-	resp, err := http.DefaultClient.Do(req)
+	cc := clientcredentials.Config{ClientID: id, ClientSecret: secret, TokenURL: tokenURL, AuthStyle: oauth2.AuthStyleInHeader}
+	tok, err := cc.Token(context.Background())
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("token: %v", err)
 	}
-	defer resp.Body.Close()
-	var tr struct {
-		AccessToken string `json:"access_token"`
-	}
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&tr) != nil {
-		t.Fatalf("token: %d", resp.StatusCode)
-	}
-	return tr.AccessToken
+	return tok.AccessToken
 }
 
 // TestSignalsStopCleanly builds the command and stops it with SIGTERM and
