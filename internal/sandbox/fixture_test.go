@@ -353,3 +353,33 @@ func BenchmarkLoadFixture(b *testing.B) {
 		}
 	}
 }
+
+// FuzzParseFixture: any input gives either a data set or FixtureErrors
+// naming the file, never a panic; a data set holds only known accounts.
+func FuzzParseFixture(f *testing.F) {
+	if b, err := os.ReadFile("testdata/fixture.json"); err == nil {
+		f.Add(b)
+	}
+	f.Add(fixtureDoc(2, 2, 2))
+	f.Add([]byte(`{"accounts":{"total":1,"_embedded":{"accounts":[{"id":"a"}]},"_links":{"next":null}}}`))
+	f.Add([]byte(`{"usage":[{"id":"u","account_id":"a","month":"now-1M/M"}],"accounts":[{"id":"a"}]}`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		d, err := ParseFixture("fuzz.json", doc, fixtureNow)
+		if err != nil {
+			fe, ok := err.(FixtureErrors)
+			if !ok || len(fe) == 0 || d != nil || !strings.HasPrefix(fe[0].Error(), "fuzz.json") {
+				t.Fatalf("error %T %v with data %v", err, err, d)
+			}
+			return
+		}
+		own := map[string]bool{}
+		for _, a := range d.Accounts {
+			own[a.ID] = true
+		}
+		for _, s := range d.Subscriptions {
+			if !own[s.AccountID] {
+				t.Fatalf("subscription %q of unknown account %q accepted", s.ID, s.AccountID)
+			}
+		}
+	})
+}
