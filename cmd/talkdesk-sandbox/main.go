@@ -6,9 +6,10 @@
 //	until [ -s /tmp/talkdesk.env ]; do sleep 0.1; done   # written once it listens
 //	. /tmp/talkdesk.env && terraform test
 //
-// Without -fixture it serves a generated organization. Every flag can also
-// be set through the environment as TALKDESK_SANDBOX_<FLAG> (upper case, -
-// as _), e.g. TALKDESK_SANDBOX_FIXTURE; a flag on the command line wins.
+// Without -fixture it serves a generated organization. Every flag but
+// -version can also be set through the environment as TALKDESK_SANDBOX_<FLAG>
+// (upper case, - as _), e.g. TALKDESK_SANDBOX_FIXTURE; a flag on the command
+// line wins.
 package main
 
 import (
@@ -76,7 +77,7 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io
 	fs.Float64Var(&c.opts.RateLimit, "rate", 25, "API requests per second for the organization (negative = unlimited)")
 	fs.StringVar(&c.opts.RetryAfter, "retry-after", "1", `Retry-After header on 429 responses ("" = none)`)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: talkdesk-sandbox [flags]\n\nA local Talkdesk Billing Insights API. Every flag may also be set as %s<FLAG>\n(upper case, - as _), e.g. %sFIXTURE; the command line wins.\n\n", envPrefix, envPrefix)
+		fmt.Fprintf(stderr, "Usage: talkdesk-sandbox [flags]\n\nA local Talkdesk Billing Insights API. Every flag but -version may also be set as\n%s<FLAG> (upper case, - as _), e.g. %sFIXTURE; the command line wins.\n\n", envPrefix, envPrefix)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -91,7 +92,9 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), stderr io
 	fs.VisitAll(func(f *flag.Flag) {
 		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		v, ok := lookupEnv(name)
-		if !ok || given[f.Name] != "" {
+		// -version has no variable: CI scripts commonly set
+		// TALKDESK_SANDBOX_VERSION to pick the release they download.
+		if !ok || given[f.Name] != "" || f.Name == "version" {
 			return
 		}
 		if err := fs.Set(f.Name, v); err != nil {

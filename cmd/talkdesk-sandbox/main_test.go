@@ -74,12 +74,13 @@ func TestParseConfig(t *testing.T) {
 		"TALKDESK_SANDBOX_RATE":          "-1",
 		"TALKDESK_SANDBOX_ENV_FORMAT":    "dotenv",
 		"TALKDESK_SANDBOX_PRINT_ENV":     "true",
+		"TALKDESK_SANDBOX_VERSION":       "1.2.3", // a CI script's own variable, not -version
 	}), &stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.addr != "127.0.0.1:9999" || c.opts.ClientID != "flag-id" || c.opts.ClientSecret != "env-secret" ||
-		c.fixture != "f.json" || c.opts.RateLimit != -1 || c.envFormat != "dotenv" || !c.printEnv {
+		c.fixture != "f.json" || c.opts.RateLimit != -1 || c.envFormat != "dotenv" || !c.printEnv || c.version {
 		t.Errorf("config %+v", c)
 	}
 
