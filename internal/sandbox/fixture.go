@@ -360,16 +360,18 @@ func jsonKind(v json.RawMessage) string {
 	case '[':
 		return "an array"
 	case '"':
-		return "a string (" + truncate(string(v), 40) + ")"
+		return "a string (" + clip(string(v)) + ")"
 	case 't', 'f':
 		return "a boolean (" + string(v) + ")"
 	case 'n':
 		return "null"
 	}
-	return "a number (" + truncate(string(v), 40) + ")"
+	return "a number (" + clip(string(v)) + ")"
 }
 
-func truncate(s string, n int) string {
+// clip shortens a value quoted in an error message.
+func clip(s string) string {
+	const n = 40
 	if len(s) <= n {
 		return s
 	}

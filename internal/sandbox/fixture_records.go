@@ -58,25 +58,28 @@ func (p *fixtureParser) decode(raw map[string][]*rawRecord, d *Dataset) {
 			continue
 		}
 		schema := fixtureSchemas[name]
-		rows := reflect.MakeSlice(reflect.SliceOf(schema.typ), 0, len(recs))
-		for _, r := range recs {
-			v := reflect.New(schema.typ).Elem()
-			p.decodeRecord(schema, r, v)
-			rows = reflect.Append(rows, v)
-		}
 		switch name {
 		case "accounts":
-			d.Accounts = rows.Interface().([]Account)
+			d.Accounts = decodeAll[Account](p, schema, recs)
 		case "products":
-			d.Products = rows.Interface().([]Product)
+			d.Products = decodeAll[Product](p, schema, recs)
 		case "subscriptions":
-			d.Subscriptions = rows.Interface().([]Subscription)
+			d.Subscriptions = decodeAll[Subscription](p, schema, recs)
 		case "invoices":
-			d.Invoices = rows.Interface().([]InvoiceLine)
+			d.Invoices = decodeAll[InvoiceLine](p, schema, recs)
 		case "usage":
-			d.Usage = rows.Interface().([]UsageRecord)
+			d.Usage = decodeAll[UsageRecord](p, schema, recs)
 		}
 	}
+}
+
+// decodeAll decodes one collection's records into T, schema's type.
+func decodeAll[T any](p *fixtureParser, schema *fixtureSchema, recs []*rawRecord) []T {
+	rows := make([]T, len(recs))
+	for i, r := range recs {
+		p.decodeRecord(schema, r, reflect.ValueOf(&rows[i]).Elem())
+	}
+	return rows
 }
 
 // decodeRecord fills v from r, reporting every unknown key, wrong type,
@@ -205,13 +208,13 @@ func (p *fixtureParser) date(kind dateKind, s string) (string, string) {
 func exactFloat(lit string) (float64, string) {
 	x, err := strconv.ParseFloat(lit, 64)
 	if err != nil {
-		return 0, fmt.Sprintf("%s is out of range for a number", truncate(lit, 40))
+		return 0, fmt.Sprintf("%s is out of range for a number", clip(lit))
 	}
 	want, ok1 := new(big.Rat).SetString(lit)
 	got, ok2 := new(big.Rat).SetString(strconv.FormatFloat(x, 'g', -1, 64))
 	if !ok1 || !ok2 || want.Cmp(got) != 0 {
 		return 0, fmt.Sprintf("%s has more digits than the sandbox can serve back exactly (it would be served as %s); use at most 15 significant digits",
-			truncate(lit, 40), strconv.FormatFloat(x, 'g', -1, 64))
+			clip(lit), strconv.FormatFloat(x, 'g', -1, 64))
 	}
 	return x, ""
 }

@@ -109,8 +109,8 @@ func TestBadFixtures(t *testing.T) {
 	}{
 		{"unknown collection", `{"acounts": []}`,
 			[]string{`:1: unknown collection "acounts"`, `did you mean "accounts"?`}},
-		{"unknown field", "{\"accounts\": [\n" + acct + ",\n {\"id\": \"b\", \"nmae\": \"x\"}]}",
-			[]string{`:3: accounts[1] (id "b"): field "nmae": unknown field`, `did you mean "name"?`}},
+		{"unknown field", "{\"accounts\": [\n" + acct + ",\n {\"id\": \"b\", \"Name\": \"x\"}]}",
+			[]string{`:3: accounts[1] (id "b"): field "Name": unknown field`, `did you mean "name"?`}},
 		{"wrong type, string for number", `{"accounts":[` + acct + `],"subscriptions":[{"id":"s","account_id":"acme","quantity":"10"}]}`,
 			[]string{`subscriptions[0] (id "s"): field "quantity": want a number, got a string ("10")`}},
 		{"wrong type, number for string", `{"products":[{"id":"p","name":42}]}`,
