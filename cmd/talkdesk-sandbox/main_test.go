@@ -227,9 +227,11 @@ func fetchToken(t *testing.T, tokenURL, id, secret string) string {
 	return tok.AccessToken
 }
 
-// TestSignalsStopCleanly builds the command and stops it with SIGTERM and
-// SIGINT: exit status 0, "Sandbox stopped.", and the port closed.
-func TestSignalsStopCleanly(t *testing.T) {
+// TestCommand builds the command. A bad fixture exits with status 1 and
+// the problem on stderr, before anything listens; SIGTERM and SIGINT stop a
+// running sandbox with exit status 0, "Sandbox stopped.", and the port
+// closed.
+func TestCommand(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "talkdesk-sandbox")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -239,6 +241,31 @@ func TestSignalsStopCleanly(t *testing.T) {
 	if err := os.WriteFile(fixture, []byte(`{"accounts":[{"id":"acme"}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+
+	t.Run("bad fixture", func(t *testing.T) {
+		bad := filepath.Join(t.TempDir(), "bad.json")
+		envFile := filepath.Join(t.TempDir(), "talkdesk.env")
+		if err := os.WriteFile(bad, []byte(`{"accounts":[{"id":"acme","status":1}]}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr bytes.Buffer
+		cmd := exec.Command(bin, "-fixture", bad, "-env-file", envFile)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			t.Fatalf("exit: %v", err)
+		}
+		want := "talkdesk-sandbox: fixture " + bad + " is invalid (1 problem); nothing is served:\n  " + bad +
+			`:1: accounts[0] (id "acme"): field "status": want a string, got a number (1)` + "\n"
+		if stderr.String() != want || stdout.Len() != 0 {
+			t.Errorf("stderr:\n%s\nwant:\n%s\nstdout: %q", stderr.String(), want, stdout.String())
+		}
+		if _, err := os.Stat(envFile); !errors.Is(err, os.ErrNotExist) {
+			t.Error("env file written for a bad fixture")
+		}
+	})
+
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			envFile := filepath.Join(t.TempDir(), "talkdesk.env")
