@@ -51,9 +51,10 @@ locals {
 #
 # The policy reads contract lines; every line repeats its contract's end date
 # and renewal terms. A data source with one object per contract can replace
-# this one without touching the module or the tests: they only use the
-# attributes listed in the module's `subscriptions` variable and report
-# contract numbers.
+# this one: the module uses only the attributes listed in its `subscriptions`
+# variable and reports contract numbers, so the module, the fixture and the
+# suites' verdicts stay; only the data source's address changes here and in
+# sandbox.tftest.hcl.
 data "talkdesk_subscriptions" "ending" {
   account_ids = var.account_ids
   status      = "ACTIVATED"
