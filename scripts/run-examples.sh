@@ -10,7 +10,10 @@
 #     each, then the outputs are checked (the examples also carry their own
 #     preconditions, which fail the apply when a result is inconsistent);
 #     contract-policy-strict must pass with days=0 and FAIL with days=3650;
-#   * policy-tests: `get` + `test` (mocked provider, no sandbox).
+#   * policy-tests: `get` + `test` against a sandbox serving the example's own
+#     fixture (fixtures/contracts.json): every run must pass; then again with
+#     the fixture changed so that the renewed contract expires: the suite
+#     must FAIL, on that run, with the policy's message.
 #
 # Every example is copied to a temporary directory first, so nothing is
 # written into the repository. Terraform runs through a dev override of the
@@ -262,12 +265,38 @@ case_reseller_map() {
 	assert_match "contract details" "$(out_json instances)" '"active_contracts":\{"[0-9]+":\{"auto_renewal":(true|false|null),"edition":"[^"]*","ends":"[0-9]{4}-[0-9]{2}-[0-9]{2}","lines":\["[^"]+ x[0-9]+ '
 }
 
+# with_fixture FIXTURE COMMAND...: runs COMMAND with a sandbox serving FIXTURE.
+with_fixture() {
+	local fixture="$1" rc=0
+	shift
+	td_sandbox_start "$work" -fixture "$fixture" || fail "the sandbox refused $fixture"
+	"$@" || rc=$?
+	td_sandbox_stop
+	return "$rc"
+}
+
 case_policy_tests() {
+	trap td_sandbox_stop EXIT # this case runs in a subshell: stop its sandbox on any exit
 	prepare policy-tests
 	tfrun get
-	tfrun test
-	assert_log "test summary" 'Success! [0-9]+ passed, 0 failed'
+	with_fixture "$case_dir/fixtures/contracts.json" tfrun test
+	assert_log "test summary" 'Success! 10 passed, 0 failed'
+	assert_log "the sandbox suite ran" 'run "expiring_contract_fails_the_policy"... pass'
 	assert_not_log "no skipped run" 'skip'
+
+	# The renewal did not happen: the suite must fail on the renewed contract.
+	case_log="$case_logs/breached-fixture.log"
+	local breached="$case_dir/fixtures/breached.json"
+	sed 's|"end_date": "now+13M/d"|"end_date": "now+30d/d"|' "$case_dir/fixtures/contracts.json" >"$breached"
+	if cmp -s "$case_dir/fixtures/contracts.json" "$breached"; then
+		fail "the breach edit changed nothing in fixtures/contracts.json"
+	fi
+	if with_fixture "$breached" tfrun test; then
+		fail "terraform test passed with a fixture that breaks the policy"
+	fi
+	assert_log "the renewed run fails" 'run "renewed_contract_passes"... fail'
+	assert_log "with the policy's message" 'Check block assertion failed .* contract 00021680 line 8f3e643c16671acaf60e8bceddbc1811'
+	assert_log "and only that run" 'Failure! [0-9]+ passed, 1 failed'
 }
 
 # --- main --------------------------------------------------------------------

@@ -1,6 +1,7 @@
 # Unit tests of the end-date policy module: no provider, no credentials.
 # Each run plans ./end-date-policy with hand-written contract lines and a
-# fixed clock.
+# fixed clock, and asserts on the verdict it computes. (sandbox.tftest.hcl
+# tests the whole configuration, enforcement included, against the sandbox.)
 
 variables {
   now  = "2030-01-01T00:00:00Z"
@@ -18,7 +19,7 @@ run "auto_renewing_line_passes" {
     ]
   }
   assert {
-    condition     = length(output.violations) == 0
+    condition     = length(output.violations) == 0 && output.message == ""
     error_message = "An auto-renewing line must pass."
   }
 }
@@ -31,10 +32,17 @@ run "line_ending_in_window_without_auto_renewal_fails" {
   variables {
     subscriptions = [
       { id = "a", status = "ACTIVATED", end_date = "2030-01-15T00:00:00.000Z", auto_renewal = true },
-      { id = "b", status = "ACTIVATED", end_date = "2030-02-01T00:00:00.000Z", auto_renewal = false },
+      { id = "b", status = "ACTIVATED", end_date = "2030-02-01T00:00:00.000Z", auto_renewal = false, contract_number = "00000042" },
     ]
   }
-  expect_failures = [check.contract_end_dates]
+  assert {
+    condition     = jsonencode(output.violations) == jsonencode(["b"]) && jsonencode(output.contracts) == jsonencode(["00000042"])
+    error_message = "Only line b (contract 00000042) breaks the policy."
+  }
+  assert {
+    condition     = startswith(output.message, "1 activated contract line(s) end within 60 days without auto-renewal:\n2030-02-01T00:00:00.000Z  account ? contract 00000042 line b")
+    error_message = "Unexpected message: ${output.message}"
+  }
 }
 
 run "unset_auto_renewal_fails" {
@@ -47,7 +55,10 @@ run "unset_auto_renewal_fails" {
       { id = "c", status = "ACTIVATED", end_date = "2030-02-01T00:00:00.000Z", auto_renewal = null },
     ]
   }
-  expect_failures = [check.contract_end_dates]
+  assert {
+    condition     = jsonencode(output.violations) == jsonencode(["c"]) && jsonencode(output.contracts) == jsonencode(["?"])
+    error_message = "A line without auto_renewal breaks the policy."
+  }
 }
 
 run "line_ending_after_the_window_passes" {
@@ -77,7 +88,10 @@ run "longer_window_catches_it" {
       { id = "d", status = "ACTIVATED", end_date = "2030-03-15T00:00:00.000Z", auto_renewal = false },
     ]
   }
-  expect_failures = [check.contract_end_dates]
+  assert {
+    condition     = jsonencode(output.violations) == jsonencode(["d"])
+    error_message = "Over 90 days, line d breaks the policy."
+  }
 }
 
 run "ended_and_inactive_lines_are_ignored" {

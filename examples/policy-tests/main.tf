@@ -1,9 +1,15 @@
 # Contract end-date policy wired to the Talkdesk provider. The policy itself
-# lives in ./end-date-policy (plain HCL, unit-tested by *.tftest.hcl here):
+# lives in ./end-date-policy (plain HCL). Two test suites:
 #
-#   terraform get && terraform test      # no credentials, no API calls
+#   end_date_policy.tftest.hcl   the module alone, with hand-written lines:
+#                                no provider, no credentials
+#   sandbox.tftest.hcl           this whole configuration, applied against
+#                                the sandbox serving fixtures/contracts.json
 #
-# Against a real organization (or the sandbox) it warns like ../contract-policy:
+#   talkdesk-sandbox -fixture fixtures/contracts.json -env-file talkdesk.env &
+#   . ./talkdesk.env && terraform get && terraform test
+#
+# Against a real organization it warns like ../contract-policy:
 #
 #   terraform apply -var days=90
 
@@ -30,13 +36,27 @@ variable "now" {
   description = "Start of the window (RFC 3339); defaults to plantimestamp(). Set it to replay the policy at a given date."
 }
 
+variable "account_ids" {
+  type        = list(string)
+  default     = null
+  description = "Check only these instances (account ids); null checks every instance of the organization."
+}
+
 locals {
   now = coalesce(var.now, plantimestamp())
 }
 
 # The provider narrows the read to the window; the module checks it again, so
 # the policy does not depend on the provider's filters.
+#
+# The policy reads contract lines; every line repeats its contract's end date
+# and renewal terms. A data source with one object per contract can replace
+# this one: the module uses only the attributes listed in its `subscriptions`
+# variable and reports contract numbers, so the module, the fixture and the
+# suites' verdicts stay; only the data source's address changes here and in
+# sandbox.tftest.hcl.
 data "talkdesk_subscriptions" "ending" {
+  account_ids = var.account_ids
   status      = "ACTIVATED"
   ends_after  = local.now
   ends_before = timeadd(local.now, "${var.days * 24}h")
@@ -50,9 +70,24 @@ module "end_date_policy" {
   now           = local.now
 }
 
+# The policy: warns on every plan and apply (a check block does not block
+# them); `terraform test` fails a run when it fails, unless the run expects
+# it with expect_failures = [check.contract_end_dates].
+check "contract_end_dates" {
+  assert {
+    condition     = length(module.end_date_policy.violations) == 0
+    error_message = module.end_date_policy.message
+  }
+}
+
 output "violations" {
   description = "Ids of the activated contract lines ending within var.days days without auto-renewal."
   value       = module.end_date_policy.violations
+}
+
+output "violating_contracts" {
+  description = "Numbers of the contracts with such lines, sorted."
+  value       = module.end_date_policy.contracts
 }
 
 output "window" {

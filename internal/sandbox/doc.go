@@ -4,7 +4,8 @@
 //
 // It exists so that the API client and the Terraform provider can be
 // developed and tested without Talkdesk credentials: it generates a
-// deterministic, realistic data set, enforces authentication, scopes, the
+// deterministic, realistic data set (or serves exactly the records of a
+// fixture, see LoadFixture), enforces authentication, scopes, the
 // organization rate limit, paging and filtering, and can inject the transport
 // faults a real network produces (503, 500, connection resets and truncated
 // bodies) so that retry logic is exercised for real.

@@ -88,6 +88,9 @@ type Options struct {
 	RetryAfter string
 	// Faults sets the probabilities of injected failures.
 	Faults Faults
+	// Data, when set, is served instead of a generated data set (Seed and
+	// the record counts are then ignored); see LoadFixture. New copies it.
+	Data *Dataset
 	// OnAPIRequest, when set, is called before an API request is served
 	// (after authentication, rate limiting, faults and parameter
 	// validation). It runs without any sandbox lock held, so it may call

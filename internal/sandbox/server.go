@@ -50,7 +50,7 @@ func New(opts Options) *Server {
 		opts:    opts,
 		tokens:  newTokenStore(),
 		faults:  newFaultInjector(opts.Faults),
-		data:    generate(opts),
+		data:    opts.dataset(),
 		latency: opts.Latency,
 		limiter: rate.NewLimiter(rate.Inf, 1),
 	}

@@ -1,15 +1,20 @@
 # The contract end-date policy as a module of plain HCL, so that it can be
 # unit-tested with `terraform test` without credentials: activated contract
 # lines ending within var.days days of var.now must have auto_renewal = true.
+#
+# The module computes the verdict; the configuration that uses it enforces
+# it (a check block, a precondition...). Terraform runs a child module's
+# check blocks but `terraform test` cannot expect their failure, so the
+# enforcement lives where a test can expect it: see ../main.tf.
 
 terraform {
   required_version = ">= 1.7.0"
 }
 
 variable "subscriptions" {
-  description = "Contract lines, e.g. data.talkdesk_subscriptions.x.subscriptions (other attributes are ignored)."
+  description = "Contract lines, e.g. data.talkdesk_subscriptions.x.subscriptions, or whole contracts with the same attributes (other attributes are ignored)."
   type = list(object({
-    id              = string
+    id              = optional(string)
     status          = string
     end_date        = string
     auto_renewal    = optional(bool)
@@ -53,20 +58,23 @@ locals {
   ]
 }
 
-check "contract_end_dates" {
-  assert {
-    condition = length(local.violations) == 0
-    error_message = format("%d activated contract line(s) end within %d days without auto-renewal:\n%s",
-      length(local.violations), var.days, join("\n", [
-        for s in local.violations :
-        "${s.end_date}  account ${coalesce(s.account_id, "?")} contract ${coalesce(s.contract_number, "?")} line ${s.id}: ${coalesce(s.product_id, "?")}, auto_renewal = ${s.auto_renewal == null ? "null" : tostring(s.auto_renewal)}"
-    ]))
-  }
-}
-
 output "violations" {
   description = "Ids of the lines that break the policy."
   value       = [for s in local.violations : s.id]
+}
+
+output "contracts" {
+  description = "Contract numbers that break the policy, sorted, each once (the same whether the input is contract lines or contracts)."
+  value       = sort(distinct([for s in local.violations : coalesce(s.contract_number, "?")]))
+}
+
+output "message" {
+  description = "The policy's verdict in words: one line per violation, or the empty string when none."
+  value = length(local.violations) == 0 ? "" : format("%d activated contract line(s) end within %d days without auto-renewal:\n%s",
+    length(local.violations), var.days, join("\n", [
+      for s in local.violations :
+      "${s.end_date}  account ${coalesce(s.account_id, "?")} contract ${coalesce(s.contract_number, "?")} line ${coalesce(s.id, "-")}: ${coalesce(s.product_id, "?")}, auto_renewal = ${s.auto_renewal == null ? "null" : tostring(s.auto_renewal)}"
+  ]))
 }
 
 output "window" {
