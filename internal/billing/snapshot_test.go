@@ -80,7 +80,7 @@ func TestSnapshotConcurrentCallersShareOneRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, got := range append(results, later) {
+	for _, got := range slices.Concat(results, [][]Subscription{later}) {
 		checkExact(t, got, data)
 		if len(got) > 0 && &got[0] != &later[0] {
 			t.Error("a caller got a copy of the records, not the shared listing")
