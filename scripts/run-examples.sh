@@ -295,7 +295,9 @@ case_policy_tests() {
 		fail "terraform test passed with a fixture that breaks the policy"
 	fi
 	assert_log "the renewed run fails" 'run "renewed_contract_passes"... fail'
-	assert_log "with the policy's message" 'Check block assertion failed .* contract 00021680 line 8f3e643c16671acaf60e8bceddbc1811'
+	# One finding per contract, with its lines' products, not per line.
+	assert_log "with the policy's message" 'Check block assertion failed .* 1 activated contract\(s\) end within 60 days without auto-renewal: [0-9T:.Z-]+ account 5ea75fe7aa224700012eae41 contract 00021680, 1 line\(s\): TD-LIC-CXC-RC-101977, auto_renewal = false'
+	assert_not_log "no line ids in the message" '8f3e643c16671acaf60e8bceddbc1811'
 	assert_log "and only that run" 'Failure! [0-9]+ passed, 1 failed'
 }
 

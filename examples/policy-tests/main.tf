@@ -1,7 +1,7 @@
 # Contract end-date policy wired to the Talkdesk provider. The policy itself
 # lives in ./end-date-policy (plain HCL). Two test suites:
 #
-#   end_date_policy.tftest.hcl   the module alone, with hand-written lines:
+#   end_date_policy.tftest.hcl   the module alone, with hand-written contracts:
 #                                no provider, no credentials
 #   sandbox.tftest.hcl           this whole configuration, applied against
 #                                the sandbox serving fixtures/contracts.json
@@ -27,7 +27,7 @@ provider "talkdesk" {}
 variable "days" {
   type        = number
   default     = 60
-  description = "Warn about activated contract lines ending within this many days without auto-renewal."
+  description = "Warn about activated contracts ending within this many days without auto-renewal."
 }
 
 variable "now" {
@@ -46,16 +46,10 @@ locals {
   now = coalesce(var.now, plantimestamp())
 }
 
-# The provider narrows the read to the window; the module checks it again, so
-# the policy does not depend on the provider's filters.
-#
-# The policy reads contract lines; every line repeats its contract's end date
-# and renewal terms. A data source with one object per contract can replace
-# this one: the module uses only the attributes listed in its `subscriptions`
-# variable and reports contract numbers, so the module, the fixture and the
-# suites' verdicts stay; only the data source's address changes here and in
-# sandbox.tftest.hcl.
-data "talkdesk_subscriptions" "ending" {
+# The provider groups the contract lines into contracts and narrows the read
+# to the window; the module checks the window again, so the policy does not
+# depend on the provider's filters.
+data "talkdesk_contracts" "ending" {
   account_ids = var.account_ids
   status      = "ACTIVATED"
   ends_after  = local.now
@@ -65,9 +59,9 @@ data "talkdesk_subscriptions" "ending" {
 module "end_date_policy" {
   source = "./end-date-policy"
 
-  subscriptions = data.talkdesk_subscriptions.ending.subscriptions
-  days          = var.days
-  now           = local.now
+  contracts = data.talkdesk_contracts.ending.contracts
+  days      = var.days
+  now       = local.now
 }
 
 # The policy: warns on every plan and apply (a check block does not block
@@ -81,13 +75,8 @@ check "contract_end_dates" {
 }
 
 output "violations" {
-  description = "Ids of the activated contract lines ending within var.days days without auto-renewal."
+  description = "Numbers of the activated contracts ending within var.days days without auto-renewal, sorted."
   value       = module.end_date_policy.violations
-}
-
-output "violating_contracts" {
-  description = "Numbers of the contracts with such lines, sorted."
-  value       = module.end_date_policy.contracts
 }
 
 output "window" {

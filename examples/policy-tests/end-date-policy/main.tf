@@ -1,6 +1,6 @@
 # The contract end-date policy as a module of plain HCL, so that it can be
-# unit-tested with `terraform test` without credentials: activated contract
-# lines ending within var.days days of var.now must have auto_renewal = true.
+# unit-tested with `terraform test` without credentials: activated contracts
+# ending within var.days days of var.now must have auto_renewal = true.
 #
 # The module computes the verdict; the configuration that uses it enforces
 # it (a check block, a precondition...). Terraform runs a child module's
@@ -11,16 +11,17 @@ terraform {
   required_version = ">= 1.7.0"
 }
 
-variable "subscriptions" {
-  description = "Contract lines, e.g. data.talkdesk_subscriptions.x.subscriptions, or whole contracts with the same attributes (other attributes are ignored)."
+variable "contracts" {
+  description = "Contracts, e.g. data.talkdesk_contracts.x.contracts (other attributes are ignored)."
   type = list(object({
-    id              = optional(string)
+    contract_number = string
     status          = string
     end_date        = string
     auto_renewal    = optional(bool)
     account_id      = optional(string)
-    contract_number = optional(string)
-    product_id      = optional(string)
+    lines = optional(list(object({
+      product_id = optional(string)
+    })), [])
   }))
 }
 
@@ -46,35 +47,43 @@ variable "now" {
 locals {
   horizon = timeadd(var.now, "${var.days * 24}h")
 
-  # Activated lines with an end date; the end date is parsed only then.
+  # Activated contracts with an end date; the end date is parsed only then.
+  # talkdesk_contracts gives a null status or end_date when the contract's
+  # lines disagree on it (and warns): such a contract is outside the policy.
   activated = [
-    for s in var.subscriptions : s
-    if s.status != null && s.end_date != null ? upper(s.status) == "ACTIVATED" : false
+    for c in var.contracts : c
+    if c.status != null && c.end_date != null ? upper(c.status) == "ACTIVATED" : false
   ]
-  # Ending strictly inside (now, now + days), without an explicit auto_renewal = true.
+  # Ending strictly inside (now, now + days), without an explicit
+  # auto_renewal = true (null: not set, or the lines disagree).
   violations = [
-    for s in local.activated : s
-    if timecmp(s.end_date, var.now) > 0 && timecmp(s.end_date, local.horizon) < 0 && s.auto_renewal != true
+    for c in local.activated : c
+    if timecmp(c.end_date, var.now) > 0 && timecmp(c.end_date, local.horizon) < 0 && c.auto_renewal != true
+  ]
+  findings = [
+    for c in local.violations : format(
+      "%s  account %s contract %s, %d line(s): %s, auto_renewal = %s",
+      c.end_date,
+      coalesce(c.account_id, "?"),
+      coalesce(c.contract_number, "?"),
+      length(c.lines),
+      join(", ", [for l in c.lines : coalesce(l.product_id, "?")]),
+      c.auto_renewal == null ? "null" : tostring(c.auto_renewal),
+    )
   ]
 }
 
 output "violations" {
-  description = "Ids of the lines that break the policy."
-  value       = [for s in local.violations : s.id]
-}
-
-output "contracts" {
-  description = "Contract numbers that break the policy, sorted, each once (the same whether the input is contract lines or contracts)."
-  value       = sort(distinct([for s in local.violations : coalesce(s.contract_number, "?")]))
+  description = "Numbers of the contracts that break the policy, sorted: one per contract, however many lines it has."
+  value       = sort([for c in local.violations : coalesce(c.contract_number, "?")])
 }
 
 output "message" {
-  description = "The policy's verdict in words: one line per violation, or the empty string when none."
-  value = length(local.violations) == 0 ? "" : format("%d activated contract line(s) end within %d days without auto-renewal:\n%s",
-    length(local.violations), var.days, join("\n", [
-      for s in local.violations :
-      "${s.end_date}  account ${coalesce(s.account_id, "?")} contract ${coalesce(s.contract_number, "?")} line ${coalesce(s.id, "-")}: ${coalesce(s.product_id, "?")}, auto_renewal = ${s.auto_renewal == null ? "null" : tostring(s.auto_renewal)}"
-  ]))
+  description = "The policy's verdict in words: one line per violating contract, in input order, or the empty string when none."
+  value = length(local.violations) == 0 ? "" : format(
+    "%d activated contract(s) end within %d days without auto-renewal:\n%s",
+    length(local.violations), var.days, join("\n", local.findings),
+  )
 }
 
 output "window" {
