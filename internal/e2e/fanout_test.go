@@ -273,3 +273,40 @@ func checkJSON(t *testing.T, got map[string]json.RawMessage, name string, want a
 		t.Errorf("output %s:\n got %.400s\nwant %.400s", name, gb, wb)
 	}
 }
+
+// TestSummaryAndPlainReadShareOneListing: a summary and a plain read of
+// the same collection in one run cost one listing, whichever Terraform
+// reads first.
+func TestSummaryAndPlainReadShareOneListing(t *testing.T) {
+	t.Parallel()
+	srv := startSandbox(t, sandbox.Options{
+		Accounts: 30, SubscriptionsPerAccount: 20, InvoicesPerAccount: 1,
+		UsageMonths: 12, UsagePerAccountMonth: 2, RateLimit: -1,
+	})
+	data := srv.Data()
+	config := fmt.Sprintf("provider \"talkdesk\" {\n%s  client_id = %q\n  client_secret = %q\n}\n", urlsBlock(srv), sandbox.DefaultClientID, sandbox.DefaultClientSecret) + `
+data "talkdesk_usage" "all" {}
+data "talkdesk_usage_summary" "by_account" {
+  group_by = ["account_id"]
+}
+data "talkdesk_subscriptions" "all" {}
+data "talkdesk_contracts" "all" {}
+output "counts" {
+  value = [
+    length(data.talkdesk_usage.all.usage),
+    sum([for g in data.talkdesk_usage_summary.by_account.groups : g.rows]),
+    length(data.talkdesk_subscriptions.all.subscriptions),
+    sum([for c in data.talkdesk_contracts.all.contracts : length(c.lines)]),
+  ]
+}
+`
+	w := newWorkspace(t, config)
+	if res := w.apply(nil); res.err != nil {
+		t.Fatalf("terraform apply: %v\n%s", res.err, res.output())
+	}
+	listings := pages(len(data.Usage)) + pages(len(data.Subscriptions))
+	if st := srv.Stats(); st.APIRequests != listings {
+		t.Errorf("a summary and a plain read of usage and of subscriptions sent %d API requests; the two listings hold %d pages", st.APIRequests, listings)
+	}
+	checkJSON(t, outputJSON(t, w), "counts", []int{len(data.Usage), len(data.Usage), len(data.Subscriptions), len(data.Subscriptions)})
+}
