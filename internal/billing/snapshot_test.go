@@ -254,8 +254,9 @@ func compareAnswers[T record](t *testing.T, q Query, got, want []T, gotErr, want
 	case wantErr == nil && gotErr == nil:
 		checkExact(t, got, want)
 	case errors.As(wantErr, &wantAPI) && errors.As(gotErr, &gotAPI):
-		if gotAPI.StatusCode != wantAPI.StatusCode || !slices.Equal(gotAPI.ForeignAccountIDs, wantAPI.ForeignAccountIDs) {
-			t.Errorf("%+v: got %d naming %v, the server answers %d naming %v", q, gotAPI.StatusCode, gotAPI.ForeignAccountIDs, wantAPI.StatusCode, wantAPI.ForeignAccountIDs)
+		if gotAPI.StatusCode != wantAPI.StatusCode || gotAPI.Kind != wantAPI.Kind || !slices.Equal(gotAPI.ForeignAccountIDs, wantAPI.ForeignAccountIDs) {
+			t.Errorf("%+v: got %d (kind %v) naming %v, the server answers %d (kind %v) naming %v", q,
+				gotAPI.StatusCode, gotAPI.Kind, gotAPI.ForeignAccountIDs, wantAPI.StatusCode, wantAPI.Kind, wantAPI.ForeignAccountIDs)
 		}
 	default:
 		t.Errorf("%+v: got error %v, the server answers %v", q, gotErr, wantErr)

@@ -34,7 +34,7 @@ func fromWholeListing[T record](ctx context.Context, c *Client, ep endpoint, q Q
 		}
 		if len(foreign) > 0 {
 			return nil, true, &APIError{
-				StatusCode: http.StatusForbidden, Message: "Forbidden",
+				Kind: statusKind(http.StatusForbidden, false), StatusCode: http.StatusForbidden, Message: "Forbidden",
 				Description:       "the accounts named are not under the organization (answered from the organization's accounts read in this run)",
 				Method:            http.MethodGet,
 				URL:               c.pageURL(ep, "", 1),
