@@ -310,3 +310,35 @@ output "counts" {
 	}
 	checkJSON(t, outputJSON(t, w), "counts", []int{len(data.Usage), len(data.Usage), len(data.Subscriptions), len(data.Subscriptions)})
 }
+
+// TestForeignAccountFromWholeListing: a block filtering by an account not
+// under the organization, answered from the run's whole listing, fails as
+// the API's 403 does: naming the account, without a request of its own.
+func TestForeignAccountFromWholeListing(t *testing.T) {
+	t.Parallel()
+	srv := startSandbox(t, sandbox.Options{Accounts: 12, SubscriptionsPerAccount: 30, RateLimit: -1})
+	data := srv.Data()
+	foreign := data.ForeignAccounts[0].ID
+	config := fmt.Sprintf("provider \"talkdesk\" {\n%s  client_id = %q\n  client_secret = %q\n}\n", urlsBlock(srv), sandbox.DefaultClientID, sandbox.DefaultClientSecret) +
+		fmt.Sprintf(`
+data "talkdesk_accounts" "all" {}
+data "talkdesk_subscriptions" "all" {}
+data "talkdesk_subscriptions" "foreign" {
+  account_ids = [%q, %q]
+  depends_on  = [data.talkdesk_subscriptions.all, data.talkdesk_accounts.all]
+}
+`, data.Accounts[0].ID, foreign)
+	w := newWorkspace(t, config)
+	res := w.plan(nil)
+	if res.err == nil {
+		t.Fatalf("terraform plan succeeded with an account id not under the organization:\n%s", res.output())
+	}
+	flat := strings.Join(strings.Fields(res.output()), " ")
+	if !strings.Contains(flat, "account ids not under the organization: "+foreign) || strings.Contains(flat, "under the organization: "+data.Accounts[0].ID) {
+		t.Errorf("the error must name %s alone:\n%s", foreign, res.output())
+	}
+	listings := pages(len(data.Accounts)) + pages(len(data.Subscriptions))
+	if st := srv.Stats(); st.APIRequests != listings {
+		t.Errorf("%d API requests; the whole listings hold %d pages and the filtered block needs none", st.APIRequests, listings)
+	}
+}
