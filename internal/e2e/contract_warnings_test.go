@@ -62,8 +62,7 @@ func TestContractWarningsThroughTerraform(t *testing.T) {
 	for _, s := range srv.Data().Subscriptions {
 		accountOf[s.ContractNumber] = s.AccountID
 	}
-	provider := fmt.Sprintf("provider \"talkdesk\" {\n%s  client_id = %q\n  client_secret = %q\n  requests_per_second = 100\n}\n",
-		urlsBlock(srv), sandbox.DefaultClientID, sandbox.DefaultClientSecret)
+	provider := providerBlock(srv, "requests_per_second = 100")
 	show := func(field string) string {
 		return fmt.Sprintf(`{ for c in data.talkdesk_contracts.c.contracts : c.contract_number => c.%s == null ? "null" : tostring(c.%s) }`, field, field)
 	}

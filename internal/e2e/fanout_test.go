@@ -74,7 +74,7 @@ func TestFanOutReadsEachListingOnce(t *testing.T) {
 	}
 
 	var config strings.Builder
-	fmt.Fprintf(&config, "provider \"talkdesk\" {\n%s  client_id = %q\n  client_secret = %q\n}\n", urlsBlock(srv), sandbox.DefaultClientID, sandbox.DefaultClientSecret)
+	config.WriteString(providerBlock(srv))
 	fmt.Fprintf(&config, "locals {\n  names = %s\n  ids = %s\n  numbers = %s\n}\n", hclList(names), hclList(ids), hclList(lookups))
 	config.WriteString(`
 data "talkdesk_account" "by_name" {
@@ -284,7 +284,7 @@ func TestSummaryAndPlainReadShareOneListing(t *testing.T) {
 		UsageMonths: 12, UsagePerAccountMonth: 2, RateLimit: -1,
 	})
 	data := srv.Data()
-	config := fmt.Sprintf("provider \"talkdesk\" {\n%s  client_id = %q\n  client_secret = %q\n}\n", urlsBlock(srv), sandbox.DefaultClientID, sandbox.DefaultClientSecret) + `
+	config := providerBlock(srv) + `
 data "talkdesk_usage" "all" {}
 data "talkdesk_usage_summary" "by_account" {
   group_by = ["account_id"]
@@ -319,7 +319,7 @@ func TestForeignAccountFromWholeListing(t *testing.T) {
 	srv := startSandbox(t, sandbox.Options{Accounts: 12, SubscriptionsPerAccount: 30, RateLimit: -1})
 	data := srv.Data()
 	foreign := data.ForeignAccounts[0].ID
-	config := fmt.Sprintf("provider \"talkdesk\" {\n%s  client_id = %q\n  client_secret = %q\n}\n", urlsBlock(srv), sandbox.DefaultClientID, sandbox.DefaultClientSecret) +
+	config := providerBlock(srv) +
 		fmt.Sprintf(`
 data "talkdesk_accounts" "all" {}
 data "talkdesk_subscriptions" "all" {}

@@ -42,8 +42,7 @@ func TestFaultsThroughTerraform(t *testing.T) {
 		opts := faultsDataset
 		opts.Faults = faults
 		srv := startSandbox(t, opts)
-		ws := newWorkspace(t, fmt.Sprintf("provider \"talkdesk\" {\n%s  client_id = %q\n  client_secret = %q\n  max_retries = 8\n  requests_per_second = 100\n}\n",
-			urlsBlock(srv), sandbox.DefaultClientID, sandbox.DefaultClientSecret)+faultsConfig)
+		ws := newWorkspace(t, providerBlock(srv, "max_retries = 8", "requests_per_second = 100")+faultsConfig)
 		res := ws.apply(nil)
 		return outputs(res.stdout), res, srv.Stats(), srv.Data()
 	}

@@ -228,6 +228,21 @@ func startSandbox(t *testing.T, opts sandbox.Options) *sandbox.Server {
 	return srv
 }
 
+// providerBlock configures the provider for srv with its default client
+// credentials; extra lines go inside the block.
+func providerBlock(srv *sandbox.Server, extra ...string) string {
+	return fmt.Sprintf("provider \"talkdesk\" {\n%s  client_id = %q\n  client_secret = %q\n%s}\n",
+		urlsBlock(srv), sandbox.DefaultClientID, sandbox.DefaultClientSecret, indentLines(extra))
+}
+
+func indentLines(lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString("  " + l + "\n")
+	}
+	return b.String()
+}
+
 // urlsBlock sets the sandbox URLs in a provider block.
 func urlsBlock(srv *sandbox.Server) string {
 	return fmt.Sprintf("  api_base_url = %q\n  token_url    = %q\n", srv.URL, srv.TokenURL)

@@ -35,8 +35,7 @@ func interruptPlan(t *testing.T, group bool) {
 		Latency: latency, RateLimit: -1,
 	})
 	cfg, bin := privateProvider(t)
-	ws := newWorkspace(t, fmt.Sprintf("provider \"talkdesk\" {\n%s  client_id = %q\n  client_secret = %q\n  requests_per_second = 25\n}\n",
-		urlsBlock(srv), sandbox.DefaultClientID, sandbox.DefaultClientSecret)+`
+	ws := newWorkspace(t, providerBlock(srv, "requests_per_second = 25")+`
 data "talkdesk_subscriptions" "all" {}
 output "subscriptions" { value = tostring(length(data.talkdesk_subscriptions.all.subscriptions)) }
 `)
