@@ -110,7 +110,7 @@ output "accounts" {
 
 	w := newWorkspace(t, config.String())
 	blocks := len(names) + len(ids) + len(lookups) + 1 + len(views)
-	res := w.apply(nil)
+	res := w.apply()
 	if res.err != nil {
 		t.Fatalf("terraform apply: %v\n%s", res.err, res.output())
 	}
@@ -301,7 +301,7 @@ output "counts" {
 }
 `
 	w := newWorkspace(t, config)
-	if res := w.apply(nil); res.err != nil {
+	if res := w.apply(); res.err != nil {
 		t.Fatalf("terraform apply: %v\n%s", res.err, res.output())
 	}
 	listings := pages(len(data.Usage)) + pages(len(data.Subscriptions))

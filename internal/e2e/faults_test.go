@@ -43,7 +43,7 @@ func TestFaultsThroughTerraform(t *testing.T) {
 		opts.Faults = faults
 		srv := startSandbox(t, opts)
 		ws := newWorkspace(t, providerBlock(srv, "max_retries = 8", "requests_per_second = 100")+faultsConfig)
-		res := ws.apply(nil)
+		res := ws.apply()
 		return outputs(res.stdout), res, srv.Stats(), srv.Data()
 	}
 

@@ -197,8 +197,8 @@ func (w *workspace) plan(env map[string]string) tfResult {
 }
 
 // apply runs terraform apply with a state file in the workspace.
-func (w *workspace) apply(env map[string]string) tfResult {
-	return w.run(env, "apply", "-auto-approve", "-input=false", "-lock=false", "-no-color",
+func (w *workspace) apply() tfResult {
+	return w.run(nil, "apply", "-auto-approve", "-input=false", "-lock=false", "-no-color",
 		"-state="+filepath.Join(w.dir, "e2e.tfstate"))
 }
 

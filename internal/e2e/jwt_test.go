@@ -33,7 +33,7 @@ output "first_id" { value = data.talkdesk_accounts.all.accounts[0].id }
 	t.Run("right key", func(t *testing.T) {
 		t.Parallel()
 		ws := newWorkspace(t, config(key))
-		res := ws.apply(nil)
+		res := ws.apply()
 		if res.err != nil {
 			t.Fatalf("terraform apply failed: %v\n%s", res.err, redact(res.output(), key.pemBodyLines()))
 		}
