@@ -18,14 +18,11 @@ version="${GOLANGCI_LINT_VERSION:-$GOLANGCI_LINT_PINNED_VERSION}"
 version="${version#v}"
 
 cache_base="${GOLANGCI_LINT_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-talkdesk}"
-dest_dir="$cache_base/golangci-lint-$version"
-dest="$dest_dir/golangci-lint"
+dest="$cache_base/golangci-lint-$version/golangci-lint"
 
 exec 3>&1 1>&2
 
-log() { printf 'install-golangci-lint: %s\n' "$*" >&2; }
-
-command -v go >/dev/null 2>&1 || { log "go is not on PATH"; exit 1; }
+command -v go >/dev/null 2>&1 || { echo "install-golangci-lint: go is not on PATH" >&2; exit 1; }
 
 # First line of `<binary> version --short` (no pipe into head: with pipefail
 # an early-closed pipe would fail the whole function).
@@ -42,33 +39,14 @@ built_with() {
 	go version "$1" 2>/dev/null | awk '{print $2}'
 }
 
-if [[ -x "$dest" ]] &&
-	[[ "$(reported_version "$dest")" == "$version" || "$(reported_version "$dest")" == "v$version" ]] &&
-	[[ "$(built_with "$dest")" == "$go_version" ]]; then
-	log "using cached golangci-lint v$version"
-	printf '%s\n' "$dest" >&3
-	exit 0
-fi
+# A binary is wanted when it reports the version and was built by the Go
+# release in use.
+is_wanted() {
+	local got
+	got="$(reported_version "$1")"
+	[[ "$got" == "$version" || "$got" == "v$version" ]] && [[ "$(built_with "$1")" == "$go_version" ]]
+}
 
-tmp_bin="$(mktemp -d "${TMPDIR:-/tmp}/install-golangci-lint.XXXXXX")"
-trap 'rm -rf "$tmp_bin"' EXIT
-
-log "installing golangci-lint v$version with $go_version (takes a few minutes)"
-start=$SECONDS
-# Run outside the repository so its go.mod / toolchain line cannot interfere.
-(cd "$tmp_bin" &&
-	GOWORK=off GOTOOLCHAIN=local GOBIN="$tmp_bin" \
-		go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$version")
-log "built in $((SECONDS - start))s"
-
-got="$(reported_version "$tmp_bin/golangci-lint")"
-if [[ "$got" != "$version" && "$got" != "v$version" ]]; then
-	log "installed binary reports version '$got', expected '$version'"
-	exit 1
-fi
-
-mkdir -p "$dest_dir"
-mv -f "$tmp_bin/golangci-lint" "$dest.tmp.$$"
-mv -f "$dest.tmp.$$" "$dest"
-log "installed $dest"
-printf '%s\n' "$dest" >&3
+# shellcheck source=scripts/go-install-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/go-install-lib.sh"
+go_install_cached golangci-lint github.com/golangci/golangci-lint/v2/cmd/golangci-lint "$version" "$dest" is_wanted

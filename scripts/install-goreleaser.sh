@@ -22,14 +22,11 @@ version="${GORELEASER_VERSION:-$GORELEASER_PINNED_VERSION}"
 version="${version#v}"
 
 cache_base="${GORELEASER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-talkdesk}"
-dest_dir="$cache_base/goreleaser-$version"
-dest="$dest_dir/goreleaser"
+dest="$cache_base/goreleaser-$version/goreleaser"
 
 exec 3>&1 1>&2
 
-log() { printf 'install-goreleaser: %s\n' "$*" >&2; }
-
-command -v go >/dev/null 2>&1 || { log "go is not on PATH"; exit 1; }
+command -v go >/dev/null 2>&1 || { echo "install-goreleaser: go is not on PATH" >&2; exit 1; }
 
 # The version line of `goreleaser --version` ("GitVersion:    2.17.0"); no
 # pipe into head or grep -m: with pipefail an early-closed pipe fails us.
@@ -45,34 +42,10 @@ reported_version() {
 	done <<<"$out"
 }
 
-if [[ -x "$dest" ]] && [[ "$(reported_version "$dest")" == "$version" ]]; then
-	log "using cached goreleaser v$version"
-	printf '%s\n' "$dest" >&3
-	exit 0
-fi
+is_wanted() { [[ "$(reported_version "$1")" == "$version" ]]; }
 
-tmp_bin="$(mktemp -d "${TMPDIR:-/tmp}/install-goreleaser.XXXXXX")"
-trap 'rm -rf "$tmp_bin"' EXIT
-
-log "installing goreleaser v$version with $(go env GOVERSION) (a large module: several minutes on a cold cache)"
-start=$SECONDS
-# Run outside the repository so its go.mod / toolchain line cannot interfere.
+# shellcheck source=scripts/go-install-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/go-install-lib.sh"
 # The version is stamped the way GoReleaser's own release build does, so that
 # `goreleaser --version` reports it (go install alone would say "devel").
-(cd "$tmp_bin" &&
-	GOWORK=off GOTOOLCHAIN=local GOBIN="$tmp_bin" \
-		go install -ldflags "-s -w -X main.version=$version" \
-		"github.com/goreleaser/goreleaser/v2@v$version")
-log "built in $((SECONDS - start))s"
-
-got="$(reported_version "$tmp_bin/goreleaser")"
-if [[ "$got" != "$version" ]]; then
-	log "installed binary reports version '$got', expected '$version'"
-	exit 1
-fi
-
-mkdir -p "$dest_dir"
-mv -f "$tmp_bin/goreleaser" "$dest.tmp.$$"
-mv -f "$dest.tmp.$$" "$dest"
-log "installed $dest"
-printf '%s\n' "$dest" >&3
+go_install_cached goreleaser github.com/goreleaser/goreleaser/v2 "$version" "$dest" is_wanted "-s -w -X main.version=$version"
