@@ -294,7 +294,7 @@ func TestTokenRenewedBeforeExpiry(t *testing.T) {
 	}
 	ts.renewAt = time.Now().Add(-time.Second)
 	ts.mu.Unlock()
-	c.ForgetSnapshot()
+	c.snapshot.forget()
 	if _, err := c.Accounts(context.Background()); err != nil {
 		t.Fatal(err)
 	}

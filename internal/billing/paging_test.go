@@ -207,7 +207,7 @@ func TestSmallerPagesWhenPerPageRefused(t *testing.T) {
 	setRecords(f, endpointAccounts.path, data)
 	c := f.client(nil)
 	for read := 1; read <= 2; read++ {
-		c.ForgetSnapshot()
+		c.snapshot.forget()
 		f.mu.Lock()
 		f.apiRequests, f.pagesServed = 0, 0
 		f.mu.Unlock()

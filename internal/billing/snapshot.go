@@ -122,7 +122,7 @@ func (s *snapshot) leave(key listingKey, l *listing) {
 }
 
 // forget drops every listing held, so the next reads go to the API
-// (benchmarks and tests that read a collection afresh on one Client).
+// (tests that read a collection afresh on one Client).
 func (s *snapshot) forget() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -156,9 +156,3 @@ func derived[T record, D any](l *listing, name string, records []T, build func([
 	v, _ := f.(func() any)().(D)
 	return v
 }
-
-// ForgetSnapshot drops the listings this Client holds: the next read of
-// each goes to the API again. A provider never needs it (one process is
-// one Terraform operation); benchmarks that read the same collection
-// repeatedly do.
-func (c *Client) ForgetSnapshot() { c.snapshot.forget() }
