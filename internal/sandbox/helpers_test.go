@@ -37,7 +37,7 @@ type tokenResponse struct {
 }
 
 // postToken sends a token request with optional Basic credentials.
-func postToken(t *testing.T, tokenURL string, form url.Values, user, pass string) (int, []byte) {
+func postToken(t testing.TB, tokenURL string, form url.Values, user, pass string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -57,7 +57,7 @@ func postToken(t *testing.T, tokenURL string, form url.Values, user, pass string
 }
 
 // token gets an access token with the default credentials.
-func token(t *testing.T, baseURL string, scope string) string {
+func token(t testing.TB, baseURL string, scope string) string {
 	t.Helper()
 	form := url.Values{"grant_type": {"client_credentials"}}
 	if scope != "" {
@@ -75,7 +75,7 @@ func token(t *testing.T, baseURL string, scope string) string {
 }
 
 // get sends an API request and returns status, headers and body.
-func get(t *testing.T, rawURL, tok string) (int, http.Header, []byte) {
+func get(t testing.TB, rawURL, tok string) (int, http.Header, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -148,7 +148,7 @@ func decodePage[T any](t *testing.T, body []byte) page[T] {
 
 // newServerFor serves an existing sandbox through httptest and returns the
 // base URL.
-func newServerFor(t *testing.T, s *Server) string {
+func newServerFor(t testing.TB, s *Server) string {
 	t.Helper()
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
