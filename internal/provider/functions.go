@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -88,21 +89,9 @@ func daysBetweenFunction() *calendarFunction {
 			},
 			Return: function.Int64Return{},
 		},
-		run: func(ctx context.Context, args function.ArgumentsData) (any, *function.FuncError) {
-			var fromText, toText string
-			if err := args.Get(ctx, &fromText, &toText); err != nil {
-				return nil, err
-			}
-			from, err := calendar.ParseTimestamp(fromText)
-			if err != nil {
-				return nil, argumentError(0, "from", err)
-			}
-			to, err := calendar.ParseTimestamp(toText)
-			if err != nil {
-				return nil, argumentError(1, "to", err)
-			}
+		run: twoArguments("from", "to", calendar.ParseTimestamp, func(from, to time.Time) (any, *function.FuncError) {
 			return calendar.DaysBetween(from, to), nil
-		},
+		}),
 	}
 }
 
@@ -120,26 +109,7 @@ func addMonthsFunction() *calendarFunction {
 			},
 			Return: function.StringReturn{},
 		},
-		run: func(ctx context.Context, args function.ArgumentsData) (any, *function.FuncError) {
-			var text string
-			var number *big.Float
-			if err := args.Get(ctx, &text, &number); err != nil {
-				return nil, err
-			}
-			n, err := wholeMonths(number)
-			if err != nil {
-				return nil, argumentError(1, "n", err)
-			}
-			t, err := calendar.ParseTimestamp(text)
-			if err != nil {
-				return nil, argumentError(0, "timestamp", err)
-			}
-			sum, err := calendar.AddMonths(t, n)
-			if err != nil {
-				return nil, argumentError(1, "n", fmt.Errorf("%s plus %d months is %w", text, n, err))
-			}
-			return calendar.FormatTimestamp(sum), nil
-		},
+		run: plusMonths("timestamp", calendar.ParseTimestamp, calendar.AddMonths, calendar.FormatTimestamp),
 	}
 }
 
@@ -157,26 +127,7 @@ func monthAddFunction() *calendarFunction {
 			},
 			Return: function.StringReturn{},
 		},
-		run: func(ctx context.Context, args function.ArgumentsData) (any, *function.FuncError) {
-			var text string
-			var number *big.Float
-			if err := args.Get(ctx, &text, &number); err != nil {
-				return nil, err
-			}
-			n, err := wholeMonths(number)
-			if err != nil {
-				return nil, argumentError(1, "n", err)
-			}
-			m, err := calendar.ParseMonth(text)
-			if err != nil {
-				return nil, argumentError(0, "month", err)
-			}
-			sum, err := m.Add(n)
-			if err != nil {
-				return nil, argumentError(1, "n", fmt.Errorf("%s plus %d months is %w", text, n, err))
-			}
-			return sum.String(), nil
-		},
+		run: plusMonths("month", calendar.ParseMonth, calendar.Month.Add, calendar.Month.String),
 	}
 }
 
@@ -195,19 +146,7 @@ func monthsFunction() *calendarFunction {
 			},
 			Return: function.ListReturn{ElementType: types.StringType},
 		},
-		run: func(ctx context.Context, args function.ArgumentsData) (any, *function.FuncError) {
-			var fromText, toText string
-			if err := args.Get(ctx, &fromText, &toText); err != nil {
-				return nil, err
-			}
-			from, err := calendar.ParseMonth(fromText)
-			if err != nil {
-				return nil, argumentError(0, "from_month", err)
-			}
-			to, err := calendar.ParseMonth(toText)
-			if err != nil {
-				return nil, argumentError(1, "to_month", err)
-			}
+		run: twoArguments("from_month", "to_month", calendar.ParseMonth, func(from, to calendar.Month) (any, *function.FuncError) {
 			months, err := calendar.Months(from, to)
 			if err != nil {
 				// Both arguments are at fault: not one argument's error.
@@ -218,7 +157,52 @@ func monthsFunction() *calendarFunction {
 				out[i] = m.String()
 			}
 			return out, nil
-		},
+		}),
+	}
+}
+
+// twoArguments runs a function of two arguments of one kind, named first
+// and second, that parse reads: their error names the argument at fault.
+func twoArguments[T any](first, second string, parse func(string) (T, error), run func(a, b T) (any, *function.FuncError)) func(context.Context, function.ArgumentsData) (any, *function.FuncError) {
+	return func(ctx context.Context, args function.ArgumentsData) (any, *function.FuncError) {
+		var aText, bText string
+		if err := args.Get(ctx, &aText, &bText); err != nil {
+			return nil, err
+		}
+		a, err := parse(aText)
+		if err != nil {
+			return nil, argumentError(0, first, err)
+		}
+		b, err := parse(bText)
+		if err != nil {
+			return nil, argumentError(1, second, err)
+		}
+		return run(a, b)
+	}
+}
+
+// plusMonths runs a function (value, n) that adds n months to a value
+// named name, which parse reads and format writes.
+func plusMonths[T any](name string, parse func(string) (T, error), add func(T, int64) (T, error), format func(T) string) func(context.Context, function.ArgumentsData) (any, *function.FuncError) {
+	return func(ctx context.Context, args function.ArgumentsData) (any, *function.FuncError) {
+		var text string
+		var number *big.Float
+		if err := args.Get(ctx, &text, &number); err != nil {
+			return nil, err
+		}
+		v, err := parse(text)
+		if err != nil {
+			return nil, argumentError(0, name, err)
+		}
+		n, err := wholeMonths(number)
+		if err != nil {
+			return nil, argumentError(1, "n", err)
+		}
+		sum, err := add(v, n)
+		if err != nil {
+			return nil, argumentError(1, "n", fmt.Errorf("%s plus %d months is %w", text, n, err))
+		}
+		return format(sum), nil
 	}
 }
 
