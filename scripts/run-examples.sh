@@ -13,7 +13,19 @@
 #   * policy-tests: `get` + `test` against a sandbox serving the example's own
 #     fixture (fixtures/contracts.json): every run must pass; then again with
 #     the fixture changed so that the renewed contract expires: the suite
-#     must FAIL, on that run, with the policy's message.
+#     must FAIL, on that run, with the policy's message;
+#   * functions: every examples/functions/*/function.tf applied, its outputs
+#     checked, and `providers schema -json` must list the four functions
+#     with their descriptions;
+#   * opa-policy: `opa test` of the Rego policy, then the policy evaluated on
+#     the JSON of a saved plan of examples/opa-policy against a sandbox
+#     serving fixtures/compliant.json (no deny) and fixtures/breached.json
+#     (one deny per offending contract, naming it).
+#
+# An example whose required_version the CLI does not meet (Terraform 1.5
+# has no provider-defined functions and no `terraform test`) is skipped
+# with a SKIP line naming the version it needs; skips are counted apart
+# from passes, never as passes.
 #
 # Every example is copied to a temporary directory first, so nothing is
 # written into the repository. Terraform runs through a dev override of the
@@ -22,6 +34,7 @@
 # Usage: scripts/run-examples.sh [example ...]   (default: all)
 # Environment:
 #   TF_BIN   Terraform or OpenTofu CLI (default: scripts/terraform-path.sh)
+#   OPA_BIN  OPA CLI (default: scripts/install-opa.sh)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -42,8 +55,12 @@ td_cli_config "$work"
 export TF_IN_AUTOMATION=1
 tf_name="$("$tf" version | sed -n 1p)"
 td_log "using $tf_name ($tf)"
+# The CLI's own version number (Terraform v1.5.7, OpenTofu v1.12.6), which
+# is what it checks required_version against.
+tf_version="$(sed -n 's/^[A-Za-z]* v\([0-9][0-9.]*\).*/\1/p' <<<"$tf_name")"
 
 failures=()
+skipped=()
 passed=0
 case_dir="" case_log="" case_logs=""
 
@@ -107,11 +124,42 @@ assert_not_log() {
 	! flat_log | grep -Eq -- "$2" || fail "$1: /$2/ unexpectedly in the output"
 }
 
+# version_at_least HAVE WANT: HAVE >= WANT, as dotted versions.
+version_at_least() {
+	[[ "$(printf '%s\n' "$1" "$2" | sort -V | sed -n 1p)" == "$2" ]]
+}
+
+# required_version_of DIR...: the highest `required_version = ">= X"` of the
+# .tf files of the example directories DIR (under examples/); empty if none.
+required_version_of() {
+	local d
+	for d in "$@"; do
+		cat "examples/$d"/*.tf
+	done | sed -n 's/^ *required_version *= *">= *\([0-9.]*\)".*/\1/p' | sort -V | sed -n '$p'
+}
+
+# The example directories of each case whose required_version decides
+# whether the CLI can run it.
+declare -A case_examples=(
+	[demo]=demo [contract-policy]=contract-policy [contract-policy-strict]=contract-policy-strict
+	[billing-export]=billing-export [budget-projection]=budget-projection [reseller-map]=reseller-map
+	[policy-tests]=policy-tests [opa-policy]=opa-policy
+	[functions]="$(cd examples && echo functions/*)"
+)
+
 # run_case NAME FUNCTION [sandbox]: runs FUNCTION (with a fresh sandbox when
 # the third argument is "sandbox"), records pass/fail and timing, and shows
 # the case's logs when it fails.
 run_case() {
-	local name="$1" fn="$2" sandbox="${3:-}" t0=$SECONDS ok=1 f
+	local name="$1" fn="$2" sandbox="${3:-}" t0=$SECONDS ok=1 f need
+	# shellcheck disable=SC2086 # a list of directories
+	need="$(required_version_of ${case_examples[$name]:-})"
+	if [[ -n "$need" ]] && ! version_at_least "$tf_version" "$need"; then
+		skipped+=("$name")
+		printf '  SKIP  %-24s needs >= %s (required_version of examples/%s); this is %s\n' \
+			"$name" "$need" "${case_examples[$name]%% *}" "$tf_name" >&2
+		return 0
+	fi
 	case_logs="$work/logs/$name"
 	case_log="$case_logs/$name.log"
 	mkdir -p "$case_logs"
@@ -146,8 +194,21 @@ run_case() {
 
 # --- cases -------------------------------------------------------------------
 
+# Each directory on its own: an older CLI cannot even parse the examples
+# that need a later one (provider::talkdesk::... calls), so those are left
+# out, and said so.
 case_fmt() {
-	"$tf" fmt -check -recursive -diff -no-color examples >"$case_log" 2>&1
+	local d need
+	while read -r d; do
+		d="${d#examples/}"
+		need="$(required_version_of "$d")"
+		if [[ -n "$need" ]] && ! version_at_least "$tf_version" "$need"; then
+			echo "fmt: examples/$d left out: it needs >= $need" >>"$case_log"
+			td_log "fmt: examples/$d left out: its required_version is >= $need; this is $tf_name"
+			continue
+		fi
+		"$tf" fmt -check -diff -no-color "examples/$d" >>"$case_log" 2>&1
+	done < <(find examples -name '*.tf' -exec dirname {} \; | sort -u)
 }
 
 case_validate() {
@@ -301,9 +362,85 @@ case_policy_tests() {
 	assert_log "and only that run" 'Failure! [0-9]+ passed, 1 failed'
 }
 
+# The functions' documentation examples, with the results they claim.
+case_functions() {
+	prepare functions/days_between
+	plan_apply
+	assert_eq "36 hours are one day" "$(out_raw whole_days)" 1
+	assert_match "days left" "$(out_raw days_left)" '^[0-9]+$'
+
+	prepare functions/add_months
+	plan_apply
+	assert_eq "clamped to February 29" "$(out_raw one_month_later)" 2024-02-29T00:00:00Z
+	assert_eq "renewal term" "$(out_raw renewed_end_date)" 2025-08-31T00:00:00Z
+
+	prepare functions/month_add
+	plan_apply
+	assert_eq "previous month" "$(out_raw previous_month)" 2025-12
+	local year month
+	year="$(date -u +%Y)" month="$(date -u +%m)"
+	assert_eq "a year ago" "$(out_raw a_year_ago)" "$(printf '%04d-%02d' $((year - 1)) $((10#$month)))"
+
+	prepare functions/months
+	plan_apply
+	assert_eq "months" "$(out_json months)" '["2025-11","2025-12","2026-01","2026-02"]'
+	assert_match "last three months" "$(out_json last_three_months)" '^\["[0-9]{4}-[0-9]{2}","[0-9]{4}-[0-9]{2}","[0-9]{4}-[0-9]{2}"\]$'
+
+	# What the language server and the registry read.
+	command -v jq >/dev/null || fail "jq is needed to read providers schema -json"
+	"$tf" -chdir="$case_dir" providers schema -json >"$case_dir/schema.json" 2>>"$case_log"
+	local described
+	described="$(jq -r '.provider_schemas[].functions // {} | to_entries[]
+		| select((.value.summary // "") != "" and (.value.description // "") != ""
+			and all(.value.parameters[]; (.description // "") != ""))
+		| .key' "$case_dir/schema.json" | sort | tr '\n' ' ')"
+	assert_eq "functions with descriptions" "$described" "add_months days_between month_add months "
+}
+
+# opa_eval PLAN_JSON QUERY prints the query's value on the plan, raw.
+opa_eval() {
+	"$opa" eval --format raw --data "$case_dir/policy" --input "$1" "$2" 2>>"$case_log"
+}
+
+# plan_json FIXTURE NAME plans examples/opa-policy against a sandbox serving
+# FIXTURE and writes the saved plan's JSON to NAME.json in the case.
+plan_json() {
+	with_fixture "$1" tfrun plan -input=false -out="$2.tfplan"
+	"$tf" -chdir="$case_dir" show -json "$2.tfplan" >"$case_dir/$2.json" 2>>"$case_log"
+}
+
+case_opa_policy() {
+	trap td_sandbox_stop EXIT # this case runs in a subshell: stop its sandbox on any exit
+	opa="${OPA_BIN:-$(scripts/install-opa.sh | tail -n 1)}"
+	prepare opa-policy
+	"$opa" version | sed -n 1p >>"$case_log"
+	"$opa" test -v "$case_dir/policy" >>"$case_log" 2>&1 || fail "opa test failed"
+	assert_log "opa test summary" 'PASS: [1-9][0-9]*/[1-9][0-9]*'
+	assert_not_log "no failed or skipped opa test" 'FAIL: |SKIPPED: '
+
+	local deny='data.terraform.policies.contract_end_dates.deny'
+	local contracts='count(data.terraform.policies.contract_end_dates.contracts)'
+	case_log="$case_logs/compliant.log"
+	plan_json "$case_dir/fixtures/compliant.json" compliant
+	# The plan did read the fixture's activated contracts: the policy has
+	# something to judge.
+	assert_eq "activated contracts in the compliant plan" "$(opa_eval "$case_dir/compliant.json" "$contracts")" 3
+	assert_eq "denies of the compliant plan" "$(opa_eval "$case_dir/compliant.json" "count($deny)")" 0
+
+	case_log="$case_logs/breached.log"
+	plan_json "$case_dir/fixtures/breached.json" breached
+	assert_eq "activated contracts in the breached plan" "$(opa_eval "$case_dir/breached.json" "$contracts")" 4
+	local msgs
+	msgs="$(opa_eval "$case_dir/breached.json" "concat(\"\\n\", sort($deny))")"
+	echo "$msgs" >>"$case_log"
+	assert_eq "one deny per offending contract" "$(grep -c . <<<"$msgs")" 2
+	assert_match "deny of 00031001" "$msgs" '^account 5ea75fe7aa224700012eae40 contract 00031001 ends on [0-9]{4}-[0-9]{2}-[0-9]{2}T00:00:00\.000Z \(in (29|30) days\) without auto_renewal = true \(auto_renewal is false\)'
+	assert_match "deny of 00031002" "$msgs" '^account 5ea75fe7aa224700012eae41 contract 00031002 ends on [0-9]{4}-[0-9]{2}-[0-9]{2}T00:00:00\.000Z \(in (44|45) days\) without auto_renewal = true \(auto_renewal is null\)'
+}
+
 # --- main --------------------------------------------------------------------
 
-all=(fmt validate data-sources demo contract-policy contract-policy-strict billing-export budget-projection reseller-map policy-tests)
+all=(fmt validate data-sources demo contract-policy contract-policy-strict billing-export budget-projection reseller-map policy-tests functions opa-policy)
 selected=("$@")
 ((${#selected[@]})) || selected=("${all[@]}")
 
@@ -321,6 +458,8 @@ for c in "${selected[@]}"; do
 	budget-projection) run_case budget-projection case_budget_projection sandbox ;;
 	reseller-map) run_case reseller-map case_reseller_map sandbox ;;
 	policy-tests) run_case policy-tests case_policy_tests ;;
+	functions) run_case functions case_functions ;;
+	opa-policy) run_case opa-policy case_opa_policy ;;
 	*)
 		td_log "unknown case '$c'; known: ${all[*]}"
 		exit 2
@@ -328,7 +467,10 @@ for c in "${selected[@]}"; do
 	esac
 done
 
-td_log "$passed passed, ${#failures[@]} failed in $((SECONDS - start))s with $tf_name"
+td_log "$passed passed, ${#skipped[@]} skipped, ${#failures[@]} failed in $((SECONDS - start))s with $tf_name"
+if ((${#skipped[@]})); then
+	td_log "skipped (their required_version is later than $tf_name): ${skipped[*]}"
+fi
 if ((${#failures[@]})); then
 	td_log "failed: ${failures[*]}"
 	exit 1

@@ -6,7 +6,8 @@
 #     summed by the provider (talkdesk_usage_summary).
 
 terraform {
-  required_version = ">= 1.5.0"
+  # provider::talkdesk::months and month_add: Terraform 1.8+, OpenTofu 1.7+.
+  required_version = ">= 1.8.0"
   required_providers {
     talkdesk = {
       source = "talkdesk/talkdesk"
@@ -38,14 +39,15 @@ variable "months_per_billing_frequency" {
 }
 
 locals {
-  now = plantimestamp()
+  now        = plantimestamp()
+  this_month = formatdate("YYYY-MM", local.now)
 
-  # The var.months complete months before the current one, as YYYY-MM.
-  month_index = tonumber(formatdate("YYYY", local.now)) * 12 + tonumber(formatdate("M", local.now)) - 1
-  months = [
-    for k in range(var.months, 0, -1) :
-    format("%04d-%02d", floor((local.month_index - k) / 12), (local.month_index - k) % 12 + 1)
-  ]
+  # The var.months complete months before the current one, as YYYY-MM: one
+  # entry per month, with or without usage.
+  months = provider::talkdesk::months(
+    provider::talkdesk::month_add(local.this_month, -var.months),
+    provider::talkdesk::month_add(local.this_month, -1),
+  )
 }
 
 data "talkdesk_accounts" "all" {}

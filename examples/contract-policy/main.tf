@@ -5,7 +5,8 @@
 # See ../contract-policy-strict for the variant that fails the plan.
 
 terraform {
-  required_version = ">= 1.5.0"
+  # provider::talkdesk::days_between: Terraform 1.8+, OpenTofu 1.7+.
+  required_version = ">= 1.8.0"
   required_providers {
     talkdesk = {
       source = "talkdesk/talkdesk"
@@ -48,8 +49,9 @@ locals {
   offending = [for c in data.talkdesk_contracts.ending.contracts : c if c.auto_renewal != true]
   violations = [
     for c in local.offending : format(
-      "%s  %s (%s) contract %s, %d line(s): %s, auto_renewal = %s",
+      "%s (%d days left)  %s (%s) contract %s, %d line(s): %s, auto_renewal = %s",
       formatdate("YYYY-MM-DD", c.end_date),
+      provider::talkdesk::days_between(local.now, c.end_date),
       try(local.accounts[c.account_id].name, c.account_id),
       try(local.accounts[c.account_id].company_name, "?"),
       c.contract_number,

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -23,7 +24,10 @@ type TalkdeskProvider struct {
 	data atomic.Pointer[providerData]
 }
 
-var _ provider.Provider = (*TalkdeskProvider)(nil)
+var (
+	_ provider.Provider              = (*TalkdeskProvider)(nil)
+	_ provider.ProviderWithFunctions = (*TalkdeskProvider)(nil)
+)
 
 // New returns a constructor of the provider at version.
 func New(version string) func() provider.Provider {
@@ -69,6 +73,11 @@ func (p *TalkdeskProvider) DataSources(context.Context) []func() datasource.Data
 		NewSubscriptionsDataSource, NewInvoicesDataSource, NewInvoiceDataSource,
 		NewUsageDataSource, NewContractsDataSource, NewUsageSummaryDataSource,
 	}
+}
+
+// Functions lists the provider-defined functions (functions.go).
+func (p *TalkdeskProvider) Functions(context.Context) []func() function.Function {
+	return calendarFunctions()
 }
 
 // Address is the provider's registry source address.
