@@ -39,6 +39,9 @@ type Client struct {
 	filterRefused sync.Map
 	// snapshot holds the listings read by this Client (one per process).
 	snapshot snapshot
+	// cache is the snapshot's lower layer for usage (nil when off).
+	cache    *monthCache
+	warnings warnings
 	stats    struct{ requests, throttled, retries atomic.Int64 }
 }
 
@@ -110,6 +113,9 @@ func New(cfg Config) (*Client, error) {
 	} else {
 		c.tokens = newCachedTokenSource(cfg, tokenURL, hc, c.retry)
 		c.scopes = slices.Clone(cfg.Scopes)
+	}
+	if err := c.openCache(cfg); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -197,5 +203,8 @@ func (c *Client) InvoiceLines(ctx context.Context, q Query) ([]InvoiceLine, erro
 
 // Usage lists monthly usage, narrowed by q.AccountIDs and q.Months on the server.
 func (c *Client) Usage(ctx context.Context, q Query) ([]Usage, error) {
+	if c.cache != nil {
+		return c.cachedUsage(ctx, q)
+	}
 	return list[Usage](ctx, c, endpointUsage, q)
 }

@@ -33,14 +33,20 @@ func fromWholeListing[T record](ctx context.Context, c *Client, ep endpoint, q Q
 			return nil, false, nil //nolint:nilerr // the caller reads the filtered listing from the API
 		}
 		if len(foreign) > 0 {
-			return nil, true, &APIError{
-				Kind: statusKind(http.StatusForbidden, false), StatusCode: http.StatusForbidden, Message: "Forbidden",
-				Description:       "the accounts named are not under the organization (answered from the organization's accounts read in this run)",
-				Method:            http.MethodGet,
-				URL:               c.pageURL(ep, "", 1),
-				ForeignAccountIDs: foreign,
-			}
+			return nil, true, c.foreignAccountsError(ep, foreign)
 		}
 	}
 	return mergeSelected([][]T{all}, q), true, nil
+}
+
+// foreignAccountsError is the API's 403 for account ids not under the
+// organization, for a read answered without asking the API.
+func (c *Client) foreignAccountsError(ep endpoint, foreign []string) error {
+	return &APIError{
+		Kind: statusKind(http.StatusForbidden, false), StatusCode: http.StatusForbidden, Message: "Forbidden",
+		Description:       "the accounts named are not under the organization (answered from the organization's accounts read in this run)",
+		Method:            http.MethodGet,
+		URL:               c.pageURL(ep, "", 1),
+		ForeignAccountIDs: foreign,
+	}
 }

@@ -114,6 +114,7 @@ func selectUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) 
 	if err != nil {
 		diags.Append(readError("Talkdesk usage", err)...)
 	}
+	diags.Append(clientWarnings(client)...)
 	return f, rows, diags
 }
 

@@ -171,8 +171,8 @@ func TestDataInvariants(t *testing.T) {
 		}
 		ids[u.ID] = true
 		seen[k] = true
-		if u.Month < "2023-06" || u.Month > "2025-05" {
-			t.Errorf("usage month %s outside the 24 months before %s", u.Month, testNow)
+		if u.Month < "2023-07" || u.Month > "2025-06" {
+			t.Errorf("usage month %s outside the 24 months ending with the month of %s", u.Month, testNow)
 		}
 		units := cents(t, u.NumberOfUnits, "number_of_units")
 		price4 := int64(math.Round(u.Price * 10000))
