@@ -170,8 +170,9 @@ func (mc *monthCache) load(s *cacheScope) {
 			mc.warnCorrupt(path, "not a history of cached months")
 			return
 		}
-		closed, _ := monthClose(h.Through)
-		if !mc.fresh(stamp, closed) || h.Through > lastClosedMonth(mc.now) {
+		// Every month of a history was read after it closed (only closed
+		// months are written); its stamp is the oldest of those reads.
+		if mc.now.Sub(stamp) > mc.maxAge || h.Through > lastClosedMonth(mc.now) {
 			return
 		}
 		s.hist, s.histOK, s.histStamp = h, true, stamp

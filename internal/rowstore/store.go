@@ -144,7 +144,7 @@ func (s *Store) Get(key []string) (stamp time.Time, data []byte, err error) {
 		return time.Time{}, nil, err
 	}
 	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return time.Time{}, nil, ErrNotFound
 	}
 	if err != nil {
