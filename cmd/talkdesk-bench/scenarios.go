@@ -47,6 +47,7 @@ func scenarios(quick bool) []scenario {
 		run:  func() (result, error) { return terraformRun(five, fiveDataSources, countFive) },
 	})
 	out = append(out, usageEndToEndScenarios(quick)...)
+	out = append(out, repeatedPlanScenarios(quick)...)
 	out = append(out, fanOutScenarios(quick)...)
 	out = append(out, pacingScenarios(quick)...)
 	return out
