@@ -60,6 +60,9 @@ type cacheScope struct {
 	// months memoizes the month entries looked up in this run (ok false:
 	// not usable), so every read of the run sees the same answer.
 	months map[string]cachedMonth
+	// whole is the joined listing of all history once a read built it:
+	// later blocks of the run share it rather than join it again.
+	whole usageRows
 }
 
 type cachedMonth struct {
@@ -291,7 +294,15 @@ func (mc *monthCache) read(ctx context.Context, c *Client, s *cacheScope, months
 		}
 		parts = append(parts, rows)
 	}
-	return joinRows(parts), nil
+	if months != nil {
+		return joinRows(parts), nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.whole == nil {
+		s.whole = joinRows(parts)
+	}
+	return s.whole, nil
 }
 
 // apiMonths is the listing of months read from the API for a read that

@@ -78,7 +78,23 @@ func Open(dir string) (*Store, error) {
 	if err := checkDir(abs, fi); err != nil {
 		return nil, err
 	}
+	removeAbandoned(abs)
 	return &Store{dir: abs}, nil
+}
+
+// abandonedAfter is the age of a temporary file whose writer must have
+// died (killed between writing and renaming it).
+const abandonedAfter = time.Hour
+
+// removeAbandoned removes temporary files left by killed writers; a
+// writer still at work renames its file long before abandonedAfter.
+func removeAbandoned(dir string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, tmpPrefix+"*"))
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > abandonedAfter {
+			_ = os.Remove(m)
+		}
+	}
 }
 
 func checkDir(dir string, fi fs.FileInfo) error {
