@@ -183,28 +183,34 @@ func (c *Client) BaseURL() string { return c.baseURL.String() }
 
 // Accounts lists the Talkdesk instances under the organization.
 func (c *Client) Accounts(ctx context.Context) ([]Account, error) {
-	return list[Account](ctx, c, endpointAccounts, Query{})
+	return list[[]Account](ctx, c, endpointAccounts, Query{})
 }
 
 // Products lists the price book.
 func (c *Client) Products(ctx context.Context) ([]Product, error) {
-	return list[Product](ctx, c, endpointProducts, Query{})
+	return list[[]Product](ctx, c, endpointProducts, Query{})
 }
 
 // Subscriptions lists contract lines, narrowed by q.AccountIDs on the server.
 func (c *Client) Subscriptions(ctx context.Context, q Query) ([]Subscription, error) {
-	return list[Subscription](ctx, c, endpointSubscriptions, Query{AccountIDs: q.AccountIDs})
+	return list[[]Subscription](ctx, c, endpointSubscriptions, Query{AccountIDs: q.AccountIDs})
 }
 
 // InvoiceLines lists invoice lines, narrowed by q.AccountIDs on the server.
 func (c *Client) InvoiceLines(ctx context.Context, q Query) ([]InvoiceLine, error) {
-	return list[InvoiceLine](ctx, c, endpointInvoices, Query{AccountIDs: q.AccountIDs})
+	return list[[]InvoiceLine](ctx, c, endpointInvoices, Query{AccountIDs: q.AccountIDs})
 }
 
-// Usage lists monthly usage, narrowed by q.AccountIDs and q.Months on the server.
-func (c *Client) Usage(ctx context.Context, q Query) ([]Usage, error) {
+// Usage lists monthly usage, narrowed by q.AccountIDs and q.Months on the
+// server, as compact rows. The set may be shared with other callers of this
+// Client: it is immutable.
+func (c *Client) Usage(ctx context.Context, q Query) (*UsageRows, error) {
 	if c.cache != nil {
 		return c.cachedUsage(ctx, q)
 	}
-	return list[Usage](ctx, c, endpointUsage, q)
+	rows, err := list[*UsageRows](ctx, c, endpointUsage, q)
+	if err == nil && rows == nil {
+		rows = &UsageRows{}
+	}
+	return rows, err
 }

@@ -216,7 +216,7 @@ func (mc *monthCache) readMonth(s *cacheScope, m string) cachedMonth {
 		return cachedMonth{}
 	}
 	if s.histOK && m <= s.hist.Through && !slices.Contains(s.hist.Months, m) {
-		return cachedMonth{rows: usageRows{}, ok: true} // read, and empty
+		return cachedMonth{rows: noRows(), ok: true} // read, and empty
 	}
 	key := mc.entryKey(s, "month-"+m)
 	stamp, data, found := mc.get(key)
@@ -324,13 +324,13 @@ func (mc *monthCache) readMonths(ctx context.Context, c *Client, s *cacheScope, 
 	key := listingKey{endpointUsage.path, "month-cache " + s.key + " " + strings.Join(months, ",")}
 	l := c.snapshot.join(ctx, key, func(ctx context.Context) (any, error) {
 		stamp := mc.clock().UTC()
-		rows, err := list[Usage](ctx, c, endpointUsage, Query{AccountIDs: s.accounts, Months: months})
+		rows, err := list[usageRows](ctx, c, endpointUsage, Query{AccountIDs: s.accounts, Months: months})
 		if err == nil {
 			mc.writeMonths(ctx, s, months, rows, stamp)
 		}
 		return rows, err
 	})
-	rows, _, err := awaitRecords[Usage](ctx, c, key, l)
+	rows, _, err := awaitRecords[usageRows](ctx, c, key, l)
 	return rows, err
 }
 
@@ -340,13 +340,13 @@ func (mc *monthCache) readWhole(ctx context.Context, c *Client, s *cacheScope) (
 	key := listingKey{endpointUsage.path, "month-cache " + s.key + " whole"}
 	l := c.snapshot.join(ctx, key, func(ctx context.Context) (any, error) {
 		stamp := mc.clock().UTC()
-		rows, err := list[Usage](ctx, c, endpointUsage, Query{AccountIDs: s.accounts})
+		rows, err := list[usageRows](ctx, c, endpointUsage, Query{AccountIDs: s.accounts})
 		if err == nil {
 			mc.writeWhole(ctx, s, rows, stamp)
 		}
 		return rows, err
 	})
-	rows, _, err := awaitRecords[Usage](ctx, c, key, l)
+	rows, _, err := awaitRecords[usageRows](ctx, c, key, l)
 	return rows, err
 }
 
@@ -378,7 +378,7 @@ func (mc *monthCache) writeMonths(ctx context.Context, s *cacheScope, months []s
 		h.Through = m
 	}
 	for m := range written {
-		if m <= h.Through && len(byMonth[m]) > 0 {
+		if m <= h.Through && byMonth[m].Len() > 0 {
 			h.Months = append(h.Months, m)
 		}
 	}
@@ -444,7 +444,7 @@ func (mc *monthCache) putData(ctx context.Context, key []string, stamp time.Time
 }
 
 // cachedUsage is Client.Usage with the cache on.
-func (c *Client) cachedUsage(ctx context.Context, q Query) ([]Usage, error) {
+func (c *Client) cachedUsage(ctx context.Context, q Query) (usageRows, error) {
 	mc := c.cache
 	all := mc.scope(nil)
 	if len(q.AccountIDs) == 0 || mc.covers(all, q.Months) {

@@ -142,11 +142,11 @@ func (fx *cacheFixture) usage(t *testing.T, c *Client, q Query) ([]Usage, []stri
 	}
 	fx.mu.Lock()
 	defer fx.mu.Unlock()
-	return rows, slices.Clone(fx.usageRequests[before:])
+	return rows.Records(), slices.Clone(fx.usageRequests[before:])
 }
 
 func (fx *cacheFixture) want(q Query) []Usage {
-	return mergeSelected([][]Usage{fx.data}, q)
+	return mergeSelected([]*UsageRows{UsageRowsOf(fx.data)}, q).Records()
 }
 
 func monthFilter(months ...string) string {
@@ -308,7 +308,8 @@ func TestMonthCacheConcurrentWriters(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			c := fx.run(t, nil)
-			results[i], errs[i] = c.Usage(context.Background(), Query{})
+			rows, err := c.Usage(context.Background(), Query{})
+			results[i], errs[i] = rows.Records(), err
 			warnings[i] = c.TakeWarnings()
 		}()
 	}

@@ -1,58 +1,40 @@
 package billing
 
-import (
-	"encoding/json"
-	"errors"
-	"strings"
-)
-
-// This file is everything the cache of closed months knows of the row
-// layout: encoding one month's rows for disk, splitting a listing by
-// month, joining months into one listing and selecting rows of a query.
+// This file is what the cache of closed months does with the row layout:
+// a month's rows on disk are their compact binary form (MarshalBinary,
+// versioned and checksummed), and a listing is split by month and joined
+// again with a UsageRowsBuilder.
 
 // usageRows is a listing of usage as the snapshot holds it.
-type usageRows = []Usage
-
-// usageCodecVersion versions encodeMonthRows' layout; another version is
-// refused on decode (and the month read from the API again).
-const usageCodecVersion = "usage-json/1"
-
-type encodedMonth struct {
-	Version string  `json:"version"`
-	Rows    []Usage `json:"rows"`
-}
+type usageRows = *UsageRows
 
 // encodeMonthRows encodes one month's rows, every field exactly as the
 // API sent it (numbers as their decimal text, nulls kept).
-func encodeMonthRows(rows usageRows) ([]byte, error) {
-	return json.Marshal(encodedMonth{Version: usageCodecVersion, Rows: rows})
-}
+func encodeMonthRows(rows usageRows) ([]byte, error) { return rows.MarshalBinary() }
 
 // decodeMonthRows decodes encodeMonthRows' output; an error for anything
-// else.
-func decodeMonthRows(b []byte) (usageRows, error) {
-	var m encodedMonth
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	if m.Version != usageCodecVersion {
-		return nil, errors.New("rows of another format (" + m.Version + ")")
-	}
-	for i := range m.Rows {
-		if m.Rows[i].ID == "" {
-			return nil, errors.New("a row without an id")
-		}
-	}
-	return m.Rows, nil
-}
+// else (another version, a checksum mismatch, a truncation).
+func decodeMonthRows(b []byte) (usageRows, error) { return UnmarshalUsageRows(b) }
 
-// splitMonths groups rows by their month; a row without a month is kept
+// noRows is an empty listing.
+func noRows() usageRows { return &UsageRows{} }
+
+// splitMonths groups rows by their month; rows without a month are kept
 // under "".
 func splitMonths(rows usageRows) map[string]usageRows {
-	out := map[string]usageRows{}
-	for i := range rows {
-		m := rows[i].Month.Value
-		out[m] = append(out[m], rows[i])
+	builders := map[string]*UsageRowsBuilder{}
+	for i := range rows.Len() {
+		m := rows.Row(i).Month().Value
+		b := builders[m]
+		if b == nil {
+			b = NewUsageRowsBuilder(0)
+			builders[m] = b
+		}
+		b.Add(rows, i)
+	}
+	out := make(map[string]usageRows, len(builders))
+	for m, b := range builders {
+		out[m] = b.Build()
 	}
 	return out
 }
@@ -62,58 +44,52 @@ func splitMonths(rows usageRows) map[string]usageRows {
 // after the other otherwise.
 func joinRows(parts []usageRows) usageRows {
 	var kept []usageRows
+	n := 0
 	for _, p := range parts {
-		if len(p) > 0 {
+		if p.Len() > 0 {
 			kept = append(kept, p)
+			n += p.Len()
 		}
 	}
 	switch len(kept) {
 	case 0:
-		return usageRows{}
+		return noRows()
 	case 1:
 		return kept[0]
 	}
+	b := NewUsageRowsBuilder(n)
+	ordered := true
 	for _, p := range kept {
-		if !idDescending(p) {
-			var out usageRows
-			for _, q := range kept {
-				out = append(out, q...)
+		ordered = ordered && idDescending(p)
+	}
+	if !ordered {
+		for _, p := range kept {
+			b.AddAll(p)
+		}
+		return b.Build()
+	}
+	// A k-way merge: k is the number of months, a few dozen at most.
+	next := make([]int, len(kept))
+	for range n {
+		best := -1
+		for k, p := range kept {
+			if next[k] < p.Len() && (best < 0 || p.Row(next[k]).ID() > kept[best].Row(next[best]).ID()) {
+				best = k
 			}
-			return out
 		}
+		b.Add(kept[best], next[best])
+		next[best]++
 	}
-	for len(kept) > 1 { // pairwise merges: n log k comparisons
-		var next []usageRows
-		for i := 0; i+1 < len(kept); i += 2 {
-			next = append(next, mergeIDDescending(kept[i], kept[i+1]))
-		}
-		if len(kept)%2 == 1 {
-			next = append(next, kept[len(kept)-1])
-		}
-		kept = next
-	}
-	return kept[0]
+	return b.Build()
 }
 
 func idDescending(rows usageRows) bool {
-	for i := 1; i < len(rows); i++ {
-		if strings.Compare(rows[i-1].ID, rows[i].ID) < 0 {
+	for i := 1; i < rows.Len(); i++ {
+		if rows.Row(i-1).ID() < rows.Row(i).ID() {
 			return false
 		}
 	}
 	return true
-}
-
-func mergeIDDescending(a, b usageRows) usageRows {
-	out := make(usageRows, 0, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		if a[0].ID >= b[0].ID {
-			out, a = append(out, a[0]), a[1:]
-		} else {
-			out, b = append(out, b[0]), b[1:]
-		}
-	}
-	return append(append(out, a...), b...)
 }
 
 // selectRows keeps the rows q selects (shared when all are kept).
