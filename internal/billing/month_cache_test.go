@@ -417,3 +417,33 @@ func TestMonthCacheUnwritable(t *testing.T) {
 		t.Errorf("an unwritable cache must give one warning and the API's rows; got %d warnings", len(w))
 	}
 }
+
+// Without the accounts listing (here the API refuses it), a read of a few
+// accounts is the API's own answer for them, not a failure.
+func TestMonthCacheNarrowReadWithoutAccounts(t *testing.T) {
+	t.Parallel()
+	fx := newCacheFixture(t, "2026-12-15T10:00:00Z", "2026-12")
+	fx.usage(t, fx.run(t, nil), Query{})
+	fx.f.mu.Lock()
+	delete(fx.f.data, endpointAccounts.path) // 404
+	fx.f.mu.Unlock()
+	q := Query{AccountIDs: []string{accountID(2)}, Months: []string{"2025-03", "2026-12"}}
+	rows, filters := fx.usage(t, fx.run(t, nil), q)
+	if !reflect.DeepEqual(rows, fx.want(q)) || len(filters) == 0 || !strings.Contains(filters[0], accountID(2)) {
+		t.Errorf("%d rows (want %d), usage requests %q", len(rows), len(fx.want(q)), filters)
+	}
+}
+
+// A read of accounts not under the organization, answered from the cache,
+// fails as the API's 403 does, naming them.
+func TestMonthCacheForeignAccount(t *testing.T) {
+	t.Parallel()
+	fx := newCacheFixture(t, "2026-12-15T10:00:00Z", "2026-12")
+	fx.usage(t, fx.run(t, nil), Query{})
+	foreign := hexID("deadbeef", 1)
+	_, err := fx.run(t, nil).Usage(context.Background(), Query{AccountIDs: []string{accountID(1), foreign}, Months: []string{"2025-03"}})
+	var api *APIError
+	if !errors.As(err, &api) || !slices.Equal(api.ForeignAccountIDs, []string{foreign}) {
+		t.Errorf("Usage with a foreign account: %v", err)
+	}
+}
