@@ -353,14 +353,14 @@ func (mc *monthCache) readWhole(ctx context.Context, c *Client, s *cacheScope) (
 // writeMonths writes the closed months among months (read at stamp),
 // empty ones included, and extends a valid history to them.
 func (mc *monthCache) writeMonths(ctx context.Context, s *cacheScope, months []string, rows usageRows, stamp time.Time) {
-	byMonth := splitMonths(rows)
+	byMonth := monthIndex(rows)
 	last := lastClosedMonth(stamp)
 	written := map[string]bool{}
 	for _, m := range months {
 		if m > last {
 			continue
 		}
-		if !mc.put(ctx, mc.entryKey(s, "month-"+m), stamp, byMonth[m]) {
+		if !mc.put(ctx, mc.entryKey(s, "month-"+m), stamp, rowsAt(rows, byMonth[m])) {
 			return
 		}
 		written[m] = true
@@ -378,7 +378,7 @@ func (mc *monthCache) writeMonths(ctx context.Context, s *cacheScope, months []s
 		h.Through = m
 	}
 	for m := range written {
-		if m <= h.Through && byMonth[m].Len() > 0 {
+		if m <= h.Through && len(byMonth[m]) > 0 {
 			h.Months = append(h.Months, m)
 		}
 	}
@@ -391,10 +391,10 @@ func (mc *monthCache) writeMonths(ctx context.Context, s *cacheScope, months []s
 // writeWhole writes every closed month of a whole listing read at stamp,
 // then the history that names them.
 func (mc *monthCache) writeWhole(ctx context.Context, s *cacheScope, rows usageRows, stamp time.Time) {
-	byMonth := splitMonths(rows)
+	byMonth := monthIndex(rows)
 	h := history{Through: lastClosedMonth(stamp)}
 	complete := true
-	for m, mrows := range byMonth {
+	for m, idx := range byMonth {
 		if _, ok := monthStart(m); !ok {
 			// A row without a month is never read by month: no history
 			// may claim to cover the listing without it.
@@ -404,7 +404,7 @@ func (mc *monthCache) writeWhole(ctx context.Context, s *cacheScope, rows usageR
 		if m > h.Through {
 			continue
 		}
-		if !mc.put(ctx, mc.entryKey(s, "month-"+m), stamp, mrows) {
+		if !mc.put(ctx, mc.entryKey(s, "month-"+m), stamp, rowsAt(rows, idx)) {
 			return
 		}
 		h.Months = append(h.Months, m)

@@ -19,24 +19,25 @@ func decodeMonthRows(b []byte) (usageRows, error) { return UnmarshalUsageRows(b)
 // noRows is an empty listing.
 func noRows() usageRows { return &UsageRows{} }
 
-// splitMonths groups rows by their month; rows without a month are kept
-// under "".
-func splitMonths(rows usageRows) map[string]usageRows {
-	builders := map[string]*UsageRowsBuilder{}
+// monthIndex lists, per month, the positions of its rows in rows (rows
+// without a month under ""): the cache builds one month's set at a time
+// from it, so a whole listing is never copied at once.
+func monthIndex(rows usageRows) map[string][]int {
+	out := map[string][]int{}
 	for i := range rows.Len() {
 		m := rows.Row(i).Month().Value
-		b := builders[m]
-		if b == nil {
-			b = NewUsageRowsBuilder(0)
-			builders[m] = b
-		}
-		b.Add(rows, i)
-	}
-	out := make(map[string]usageRows, len(builders))
-	for m, b := range builders {
-		out[m] = b.Build()
+		out[m] = append(out[m], i)
 	}
 	return out
+}
+
+// rowsAt is the set of rows at positions idx, in that order.
+func rowsAt(rows usageRows, idx []int) usageRows {
+	b := NewUsageRowsBuilder(len(idx))
+	for _, i := range idx {
+		b.Add(rows, i)
+	}
+	return b.Build()
 }
 
 // joinRows joins listings of distinct months into one listing in the
