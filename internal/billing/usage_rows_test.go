@@ -2,8 +2,8 @@ package billing
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/binary"
+	"encoding/json"
 	"hash/crc32"
 	"reflect"
 	"runtime"
