@@ -43,7 +43,7 @@ func usageMemoryScenarios(quick bool) []scenario {
 				r, err := terraformRun(opts, usageByInstanceMonth, countUsage)
 				if err == nil && r.pages > 0 {
 					floor := float64(r.pages) / providerRate
-					r.note = fmt.Sprintf("wall = %.2f x the API floor (%.1fs)", r.wall.Seconds()/floor, floor)
+					r.note = fmt.Sprintf("wall = %.2f x the API floor (%.1fs), %.1fs after the last page", r.wall.Seconds()/floor, floor, r.afterLast.Seconds())
 				}
 				return r, err
 			},
