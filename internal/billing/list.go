@@ -312,6 +312,9 @@ type assembly[S listed] struct {
 // newAssembly starts with page 1, room made for about rows records.
 func newAssembly[S listed](first S, rows int) *assembly[S] {
 	a := &assembly[S]{next: 1, pending: map[int]S{}, joined: newJoiner[S](rows)}
+	if b, ok := any(a.joined).(*UsageRowsBuilder); ok {
+		b.reserveLike(any(first).(*UsageRows), rows)
+	}
 	a.put(1, first)
 	return a
 }

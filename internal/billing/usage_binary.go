@@ -1,7 +1,6 @@
 package billing
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -179,7 +178,7 @@ func (d *usageDecoder) row(s *UsageRows, i int) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", usageNumberNames[k], err)
 		}
-		if len(t) > 0 && (!isJSONNumber(string(t)) || bytes.ContainsAny(t, " \t\r\n")) {
+		if len(t) > 0 && !isJSONNumberText(t) {
 			return fmt.Errorf("%s %q is not a number", usageNumberNames[k], t)
 		}
 		s.arena = binary.AppendUvarint(s.arena, uint64(len(t)))

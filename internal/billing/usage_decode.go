@@ -103,11 +103,11 @@ func (b *UsageRowsBuilder) addRaw(r *rawUsage) error {
 			b.appendText(nil)
 			continue
 		}
-		n, err := parseNumber(*p)
+		n, err := numberText(*p)
 		if err != nil {
 			return fmt.Errorf("%s: %w", usageNumberNames[k], err)
 		}
-		b.appendText([]byte(n))
+		b.appendText(n)
 	}
 	b.set.rows = append(b.set.rows, row)
 	return nil

@@ -361,6 +361,17 @@ func (b *UsageRowsBuilder) addRecord(u *Usage) {
 	b.set.rows = append(b.set.rows, row)
 }
 
+// reserveLike makes room in the arena for rows rows of about the size of
+// like's, so that a listing's arena is not copied as it grows.
+func (b *UsageRowsBuilder) reserveLike(like *UsageRows, rows int) {
+	if like.Len() == 0 || len(b.set.arena) > 0 {
+		return
+	}
+	// A tenth more than the first page's average, as ids and amounts vary.
+	perRow := len(like.arena)/like.Len() + len(like.arena)/like.Len()/10 + 1
+	b.set.arena = make([]byte, 0, perRow*rows)
+}
+
 // growRows makes room for n more rows at once.
 func growRows(rows []usageRow, n int) []usageRow {
 	if cap(rows)-len(rows) >= n {

@@ -3,6 +3,7 @@ package billing
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"hash/crc32"
 	"reflect"
 	"runtime"
@@ -235,4 +236,18 @@ func BenchmarkUsageRowsHeld(b *testing.B) {
 		runtime.KeepAlive(set)
 		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/rows, "held-bytes/row")
 	}
+}
+
+// FuzzNumberGrammar checks the number grammar against encoding/json's:
+// a JSON number is a valid document that starts and ends like one.
+func FuzzNumberGrammar(f *testing.F) {
+	for _, s := range []string{"0", "-0", "01", "1.", ".5", "1e5", "1E+05", "-1.5e-3", "+1", "1 ", " 1", "0x10", "1e", "--1", "-", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want := len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9') && b[len(b)-1] >= '0' && b[len(b)-1] <= '9' && json.Valid(b)
+		if got := isJSONNumberText(b); got != want {
+			t.Fatalf("%q: grammar says %v, encoding/json %v", b, got, want)
+		}
+	})
 }
