@@ -289,6 +289,9 @@ func (b *UsageRowsBuilder) AddAll(set *UsageRows) {
 	for i := range set.rows {
 		b.Add(set, i)
 	}
+	// A set added whole is usually done with (a page joined into its
+	// listing): its remap must not keep it alive until Build.
+	delete(b.remaps, set)
 }
 
 // Len is the number of rows added so far.

@@ -93,6 +93,13 @@ func TestUsageRowsBuilderSelectsAndJoins(t *testing.T) {
 	if !reflect.DeepEqual(first.Records(), records[:2]) || !reflect.DeepEqual(second.Records(), records[2:]) {
 		t.Error("building changed a source set")
 	}
+	// A set added whole is not kept alive by the builder (a read joins
+	// thousands of pages into one listing).
+	whole := NewUsageRowsBuilder(0)
+	whole.AddAll(first)
+	if len(whole.remaps) != 0 {
+		t.Error("the builder keeps a reference to a set added whole")
+	}
 	var zero UsageRowsBuilder
 	if empty := zero.Build(); empty.Len() != 0 {
 		t.Errorf("an empty builder built %d rows", empty.Len())
