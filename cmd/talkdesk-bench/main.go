@@ -28,9 +28,13 @@ type result struct {
 	wall      time.Duration
 	// span is first to last API request at the server: the achieved rate
 	// is measured over it, so CLI start-up does not count against it.
-	span    time.Duration
-	limit   float64
-	peakRSS int64 // bytes; 0 when not measured
+	span time.Duration
+	// afterLast is the last API request's arrival to the end of the run
+	// (terraform rows only): what the provider and Terraform add after the
+	// last page.
+	afterLast time.Duration
+	limit     float64
+	peakRSS   int64 // bytes; 0 when not measured
 	// terraformRSS is the Terraform CLI's own peak RSS and stateBytes the
 	// size of the state it wrote (terraform rows only).
 	terraformRSS int64

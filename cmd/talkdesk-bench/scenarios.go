@@ -47,6 +47,8 @@ func scenarios(quick bool) []scenario {
 		run:  func() (result, error) { return terraformRun(five, fiveDataSources, countFive) },
 	})
 	out = append(out, usageEndToEndScenarios(quick)...)
+	out = append(out, repeatedPlanScenarios(quick)...)
+	out = append(out, usageMemoryScenarios(quick)...)
 	out = append(out, fanOutScenarios(quick)...)
 	out = append(out, pacingScenarios(quick)...)
 	return out
@@ -61,7 +63,7 @@ func readSubscriptions(ctx context.Context, c *billing.Client) (int, error) {
 
 func readUsage(ctx context.Context, c *billing.Client) (int, error) {
 	u, err := c.Usage(ctx, billing.Query{})
-	return len(u), err
+	return u.Len(), err
 }
 
 // clientRead reads one collection with the billing client; the server

@@ -63,6 +63,9 @@ func terraformRunFor(opts sandbox.Options, configFor func(sandbox.Dataset) strin
 		return result{}, err
 	}
 	r := fromServer(srv, wall)
+	if reqs := srv.Requests(); len(reqs) > 0 {
+		r.afterLast = start.Add(wall).Sub(reqs[len(reqs)-1].Time)
+	}
 	r.limit = providerRate
 	w := want(srv.Data())
 	r.exact = got == w

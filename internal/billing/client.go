@@ -39,6 +39,9 @@ type Client struct {
 	filterRefused sync.Map
 	// snapshot holds the listings read by this Client (one per process).
 	snapshot snapshot
+	// cache is the snapshot's lower layer for usage (nil when off).
+	cache    *monthCache
+	warnings warnings
 	stats    struct{ requests, throttled, retries atomic.Int64 }
 }
 
@@ -111,6 +114,9 @@ func New(cfg Config) (*Client, error) {
 		c.tokens = newCachedTokenSource(cfg, tokenURL, hc, c.retry)
 		c.scopes = slices.Clone(cfg.Scopes)
 	}
+	if err := c.openCache(cfg); err != nil {
+		return nil, err
+	}
 	return c, nil
 }
 
@@ -177,25 +183,34 @@ func (c *Client) BaseURL() string { return c.baseURL.String() }
 
 // Accounts lists the Talkdesk instances under the organization.
 func (c *Client) Accounts(ctx context.Context) ([]Account, error) {
-	return list[Account](ctx, c, endpointAccounts, Query{})
+	return list[[]Account](ctx, c, endpointAccounts, Query{})
 }
 
 // Products lists the price book.
 func (c *Client) Products(ctx context.Context) ([]Product, error) {
-	return list[Product](ctx, c, endpointProducts, Query{})
+	return list[[]Product](ctx, c, endpointProducts, Query{})
 }
 
 // Subscriptions lists contract lines, narrowed by q.AccountIDs on the server.
 func (c *Client) Subscriptions(ctx context.Context, q Query) ([]Subscription, error) {
-	return list[Subscription](ctx, c, endpointSubscriptions, Query{AccountIDs: q.AccountIDs})
+	return list[[]Subscription](ctx, c, endpointSubscriptions, Query{AccountIDs: q.AccountIDs})
 }
 
 // InvoiceLines lists invoice lines, narrowed by q.AccountIDs on the server.
 func (c *Client) InvoiceLines(ctx context.Context, q Query) ([]InvoiceLine, error) {
-	return list[InvoiceLine](ctx, c, endpointInvoices, Query{AccountIDs: q.AccountIDs})
+	return list[[]InvoiceLine](ctx, c, endpointInvoices, Query{AccountIDs: q.AccountIDs})
 }
 
-// Usage lists monthly usage, narrowed by q.AccountIDs and q.Months on the server.
-func (c *Client) Usage(ctx context.Context, q Query) ([]Usage, error) {
-	return list[Usage](ctx, c, endpointUsage, q)
+// Usage lists monthly usage, narrowed by q.AccountIDs and q.Months on the
+// server, as compact rows. The set may be shared with other callers of this
+// Client: it is immutable.
+func (c *Client) Usage(ctx context.Context, q Query) (*UsageRows, error) {
+	if c.cache != nil {
+		return c.cachedUsage(ctx, q)
+	}
+	rows, err := list[*UsageRows](ctx, c, endpointUsage, q)
+	if err == nil && rows == nil {
+		rows = &UsageRows{}
+	}
+	return rows, err
 }

@@ -88,6 +88,17 @@ type Config struct {
 	// RequestTimeout bounds one HTTP attempt; 0 means DefaultRequestTimeout.
 	RequestTimeout time.Duration
 
+	// CacheDir, when set, keeps closed usage months in files of this
+	// directory across runs (see month_cache.go); empty writes nothing.
+	CacheDir string
+	// CacheMaxAge is how long a closed month is served from CacheDir
+	// after it was read; 0 means DefaultCacheMaxAge.
+	CacheMaxAge time.Duration
+	// CacheRefresh reads every month from the API and rewrites CacheDir.
+	CacheRefresh bool
+	// Clock tells the time for the cache's calendar; nil means time.Now.
+	Clock func() time.Time
+
 	// UserAgent is sent with every request.
 	UserAgent string
 	// HTTPClient is used for every request, token requests included.
@@ -158,6 +169,9 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("a client secret or a private key is required with a client id"))
 	case c.PrivateKey != nil && c.KeyID == "":
 		errs = append(errs, errors.New("a key id is required with a private key"))
+	}
+	if c.CacheMaxAge < 0 {
+		errs = append(errs, fmt.Errorf("cache max age must be positive, got %v", c.CacheMaxAge))
 	}
 	if c.RequestsPerSecond < 0 {
 		errs = append(errs, fmt.Errorf("requests per second must be positive, got %v", c.RequestsPerSecond))

@@ -96,3 +96,12 @@ func genUsage(n, accounts int) []Usage {
 	}
 	return out
 }
+
+// usageRecords turns what Client.Usage returns into records, for tests
+// that compare them with the records a server holds.
+func usageRecords(rows *UsageRows, err error) ([]Usage, error) {
+	if err != nil {
+		return nil, err
+	}
+	return rows.Records(), nil
+}

@@ -135,7 +135,7 @@ func readAllAndCompare(ctx context.Context, t *testing.T, c *Client, want *wantO
 		return err
 	}
 	compareRecords(t, run, "invoices", lines, want.invoices)
-	usage, err := c.Usage(ctx, Query{})
+	usage, err := usageRecords(c.Usage(ctx, Query{}))
 	if err != nil {
 		return err
 	}

@@ -82,7 +82,7 @@ func TestUsageOfAccountsAndMonths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.client(nil).Usage(context.Background(), Query{AccountIDs: ids, Months: months})
+	got, err := usageRecords(f.client(nil).Usage(context.Background(), Query{AccountIDs: ids, Months: months}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestFilterParameterRefused(t *testing.T) {
 		f.mu.Lock()
 		f.filters = nil
 		f.mu.Unlock()
-		got, err := c.Usage(context.Background(), Query{AccountIDs: accounts, Months: months})
+		got, err := usageRecords(c.Usage(context.Background(), Query{AccountIDs: accounts, Months: months}))
 		if err != nil {
 			t.Fatal(err)
 		}

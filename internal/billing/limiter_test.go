@@ -73,7 +73,7 @@ func TestAdaptivePacing(t *testing.T) {
 	data := genUsage(900, 10) // 90 pages
 	setRecords(f, endpointUsage.path, data)
 	c := f.client(func(c *Config) { c.RequestsPerSecond = ceiling; c.MaxRetries = 20 })
-	got, err := c.Usage(context.Background(), Query{})
+	got, err := usageRecords(c.Usage(context.Background(), Query{}))
 	if err != nil {
 		t.Fatal(err)
 	}

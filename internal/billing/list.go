@@ -36,19 +36,20 @@ const filterWorkers = 4
 // list is the one paging routine of the client: it reads every record of
 // ep that q selects, one consistent listing per filter expression, merged
 // without duplicates, in the API's order.
-func list[T record](ctx context.Context, c *Client, ep endpoint, q Query) ([]T, error) {
+func list[S listed](ctx context.Context, c *Client, ep endpoint, q Query) (S, error) {
+	var none S
 	exprs, err := BuildFilters(MaxFilterLength, c.filterClauses(ep, q)...)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	if len(exprs) == 0 {
 		exprs = []string{""}
-	} else if items, ok, err := fromWholeListing[T](ctx, c, ep, q); ok {
+	} else if items, ok, err := fromWholeListing[S](ctx, c, ep, q); ok {
 		return items, err
 	}
-	results := make([][]T, len(exprs))
+	results := make([]S, len(exprs))
 	err = forEach(ctx, len(exprs), filterWorkers, func(ctx context.Context, i int) error {
-		items, _, err := sharedListing[T](ctx, c, ep, exprs[i])
+		items, _, err := sharedListing[S](ctx, c, ep, exprs[i])
 		results[i] = items
 		return err
 	})
@@ -59,15 +60,15 @@ func list[T record](ctx context.Context, c *Client, ep endpoint, q Query) ([]T, 
 		// is read whole, and the provider keeps the records asked for.
 		c.filterRefused.Store(ep.path, true)
 		c.retry.logWarn(ctx, "the API refused the filter parameter; reading unfiltered and filtering locally", map[string]any{"path": ep.path, "error": api.Error()})
-		items, _, err := sharedListing[T](ctx, c, ep, "")
+		items, _, err := sharedListing[S](ctx, c, ep, "")
 		if err != nil {
-			return nil, err
+			return none, err
 		}
-		return mergeSelected([][]T{items}, q), nil
+		return mergeSelected([]S{items}, q), nil
 	case err != nil && errors.As(err, &api) && api.StatusCode == http.StatusForbidden && len(q.AccountIDs) > 0:
-		return nil, c.nameForeignAccounts(ctx, api, q.AccountIDs)
+		return none, c.nameForeignAccounts(ctx, api, q.AccountIDs)
 	case err != nil:
-		return nil, err
+		return none, err
 	}
 	return mergeSelected(results, q), nil
 }
@@ -93,53 +94,58 @@ func (c *Client) filterClauses(ep endpoint, q Query) []Clause {
 // only the records q selects, so a server that ignored a filter still
 // yields exactly the requested records. One listing that holds only
 // selected records is returned as it is: shared, not copied.
-func mergeSelected[T record](results [][]T, q Query) []T {
+func mergeSelected[S listed](results []S, q Query) S {
 	n := 0
 	for _, r := range results {
-		n += len(r)
+		n += view(r).Len()
 	}
 	accounts := setOf(q.AccountIDs)
 	months := setOf(q.Months)
-	if len(results) == 1 && allSelected(results[0], accounts, months) {
+	if len(results) == 1 && allSelected(view(results[0]), accounts, months) {
 		return results[0]
 	}
-	out := make([]T, 0, n)
-	var seen map[string]struct{}
-	if len(results) > 1 {
-		seen = make(map[string]struct{}, n)
-	}
+	j := newJoiner[S](n)
 	for _, items := range results {
-		for i := range items {
-			r := &items[i]
-			if !selected(r, accounts, months) {
-				continue
+		v := view(items)
+		for i := range v.Len() {
+			if selected(v, i, accounts, months) {
+				j.Add(items, i)
 			}
-			if seen != nil {
-				id := recordID(r)
-				if _, dup := seen[id]; dup {
-					continue
-				}
-				seen[id] = struct{}{}
-			}
-			out = append(out, *r)
 		}
 	}
-	return out
+	out := j.Build()
+	if len(results) == 1 {
+		return out
+	}
+	dups := laterDuplicates(view(out))
+	if len(dups) == 0 {
+		return out
+	}
+	v := view(out)
+	j = newJoiner[S](v.Len() - len(dups))
+	for i := range v.Len() {
+		if len(dups) > 0 && dups[0] == i {
+			dups = dups[1:]
+			continue
+		}
+		j.Add(out, i)
+	}
+	return j.Build()
 }
 
-// selected reports whether r is among the accounts and months asked for
-// (nil: any).
-func selected[T record](r *T, accounts, months map[string]struct{}) bool {
+// selected reports whether row i is among the accounts and months asked
+// for (nil: any).
+func selected(v rowsView, i int, accounts, months map[string]struct{}) bool {
 	if accounts != nil {
-		if id, ok := recordAccountID(r); ok {
+		if id, ok := v.rowAccount(i); ok {
 			if _, want := accounts[id]; !want {
 				return false
 			}
 		}
 	}
 	if months != nil {
-		if u, ok := any(r).(*Usage); ok {
-			if _, want := months[u.Month.Value]; !want {
+		if m, ok := v.rowMonth(i); ok {
+			if _, want := months[m]; !want {
 				return false
 			}
 		}
@@ -147,9 +153,9 @@ func selected[T record](r *T, accounts, months map[string]struct{}) bool {
 	return true
 }
 
-func allSelected[T record](items []T, accounts, months map[string]struct{}) bool {
-	for i := range items {
-		if !selected(&items[i], accounts, months) {
+func allSelected(v rowsView, accounts, months map[string]struct{}) bool {
+	for i := range v.Len() {
+		if !selected(v, i, accounts, months) {
 			return false
 		}
 	}
@@ -233,16 +239,17 @@ func (c *Client) smallerPages(ctx context.Context, ep endpoint, err error) bool 
 
 // readCollection reads one filtered collection completely and
 // consistently, re-reading it when it changed underneath.
-func readCollection[T record](ctx context.Context, c *Client, ep endpoint, filter string) ([]T, error) {
+func readCollection[S listed](ctx context.Context, c *Client, ep endpoint, filter string) (S, error) {
+	var none S
 	detail := ""
 	for read := 1; read <= maxConsistentReads; read++ {
-		items, changed, err := readOnce[T](ctx, c, ep, filter)
+		items, changed, err := readOnce[S](ctx, c, ep, filter)
 		if err != nil && c.smallerPages(ctx, ep, err) {
 			read--
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return none, err
 		}
 		if changed == "" {
 			return items, nil
@@ -250,69 +257,108 @@ func readCollection[T record](ctx context.Context, c *Client, ep endpoint, filte
 		detail = changed
 		c.retry.logWarn(ctx, "collection changed while being read; reading it again", map[string]any{"path": ep.path, "filter": filter, "detail": changed, "read": read})
 	}
-	return nil, &CollectionChangedError{Path: ep.path, Reads: maxConsistentReads, Detail: detail}
+	return none, &CollectionChangedError{Path: ep.path, Reads: maxConsistentReads, Detail: detail}
 }
 
 // readOnce reads every page once. changed is non-empty when the pages
 // contradict each other (the collection changed during the read).
-func readOnce[T record](ctx context.Context, c *Client, ep endpoint, filter string) (items []T, changed string, err error) {
-	first, err := fetchPage[T](ctx, c, ep, c.pageURL(ep, filter, 1))
+func readOnce[S listed](ctx context.Context, c *Client, ep endpoint, filter string) (items S, changed string, err error) {
+	first, err := fetchPage[S](ctx, c, ep, c.pageURL(ep, filter, 1))
 	if err != nil {
-		return nil, "", err
+		return items, "", err
 	}
-	var pages [][]T
+	perFirst := view(first.Embedded.items).Len()
+	var asm *assembly[S]
 	if n, perPage, ok := first.plan(c.perPage(ep)); ok {
-		pages, changed, err = fetchPagesConcurrently(ctx, c, ep, filter, first, max(n, 1), countedPage(first, n, perPage))
+		asm = newAssembly(first.Embedded.items, *first.Total)
+		changed, err = fetchPagesConcurrently(ctx, c, ep, filter, asm, max(n, 1), countedPage(first, n, perPage))
 	} else if n, ok := lastPageNumber(c, ep, filter, first); ok {
-		pages, changed, err = fetchPagesConcurrently(ctx, c, ep, filter, first, n, linkedPage(first, n))
+		asm = newAssembly(first.Embedded.items, n*perFirst)
+		changed, err = fetchPagesConcurrently(ctx, c, ep, filter, asm, n, linkedPage(first, n))
 	} else if c.isPageLink(first.Links.Next.href(), ep, filter, 2) {
-		pages, changed, err = fetchPagesSpeculatively(ctx, c, ep, filter, first)
-		pages = append([][]T{first.Embedded.items}, pages...)
+		asm = newAssembly(first.Embedded.items, perFirst)
+		changed, err = fetchPagesSpeculatively(ctx, c, ep, filter, first, asm)
 	} else {
-		pages, changed, err = followNextLinks(ctx, c, ep, first, first)
-		pages = append([][]T{first.Embedded.items}, pages...)
+		asm = newAssembly(first.Embedded.items, perFirst)
+		changed, err = followNextLinks(ctx, c, ep, first, first, asm)
 	}
 	if err != nil || changed != "" {
-		return nil, changed, err
+		return items, changed, err
 	}
-	total := 0
-	for _, p := range pages {
-		total += len(p)
-	}
+	items, total := asm.build()
 	if first.Total != nil && *first.Total != total {
-		return nil, fmt.Sprintf("the first page announced %d records, the pages held %d", *first.Total, total), nil
+		var none S
+		return none, fmt.Sprintf("the first page announced %d records, the pages held %d", *first.Total, total), nil
 	}
-	items = make([]T, 0, total)
-	seen := make(map[string]struct{}, total)
-	for _, p := range pages {
-		for i := range p {
-			id := recordID(&p[i])
-			if _, dup := seen[id]; dup {
-				return nil, fmt.Sprintf("record %q appeared twice", id), nil
-			}
-			seen[id] = struct{}{}
-			items = append(items, p[i])
-		}
+	if dups := laterDuplicates(view(items)); len(dups) > 0 {
+		var none S
+		return none, fmt.Sprintf("record %q appeared twice", view(items).rowID(dups[0])), nil
 	}
 	return items, "", nil
 }
 
+// assembly joins the pages of one read in page order as they arrive, so
+// that a page is held apart only until the pages before it have arrived,
+// and the read never holds its records twice.
+type assembly[S listed] struct {
+	mu sync.Mutex
+	// next is the number of the page to join next.
+	next    int
+	pending map[int]S
+	joined  joiner[S]
+	rows    int
+}
+
+// newAssembly starts with page 1, room made for about rows records.
+func newAssembly[S listed](first S, rows int) *assembly[S] {
+	a := &assembly[S]{next: 1, pending: map[int]S{}, joined: newJoiner[S](rows)}
+	if b, ok := any(a.joined).(*UsageRowsBuilder); ok {
+		b.reserveLike(any(first).(*UsageRows), rows)
+	}
+	a.put(1, first)
+	return a
+}
+
+// put hands over page num.
+func (a *assembly[S]) put(num int, items S) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.pending[num] = items
+	for {
+		p, ok := a.pending[a.next]
+		if !ok {
+			return
+		}
+		delete(a.pending, a.next)
+		a.joined.AddAll(p)
+		a.rows += view(p).Len()
+		a.next++
+	}
+}
+
+// build is the records of the pages joined, and how many there are.
+func (a *assembly[S]) build() (S, int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.joined.Build(), a.rows
+}
+
 // pageCheck says how page num contradicts what the first page announced,
 // or "" when it fits.
-type pageCheck[T record] func(num int, p *page[T]) string
+type pageCheck[S listed] func(num int, p *page[S]) string
 
 // countedPage checks pages against the first page's total and page count.
-func countedPage[T record](first *page[T], n, perPage int) pageCheck[T] {
+func countedPage[S listed](first *page[S], n, perPage int) pageCheck[S] {
 	total := *first.Total
-	return func(num int, p *page[T]) string {
+	return func(num int, p *page[S]) string {
 		want := min(perPage, total-(num-1)*perPage)
-		switch {
+		switch got := view(p.Embedded.items).Len(); {
 		case p.Total != nil && *p.Total != total:
 			return fmt.Sprintf("page %d announced %d records, page 1 announced %d", num, *p.Total, total)
 		case p.TotalPages != nil && *p.TotalPages != n:
 			return fmt.Sprintf("page %d announced %d pages, page 1 announced %d", num, *p.TotalPages, n)
-		case len(p.Embedded.items) != want:
-			return fmt.Sprintf("page %d held %d records, %d expected", num, len(p.Embedded.items), want)
+		case got != want:
+			return fmt.Sprintf("page %d held %d records, %d expected", num, got, want)
 		}
 		return ""
 	}
@@ -321,10 +367,10 @@ func countedPage[T record](first *page[T], n, perPage int) pageCheck[T] {
 // linkedPage checks pages of a collection without counters whose page
 // count came from the last link: every page but the last is as full as
 // the first, and the next links chain exactly up to the last page.
-func linkedPage[T record](first *page[T], n int) pageCheck[T] {
-	size := len(first.Embedded.items)
-	return func(num int, p *page[T]) string {
-		got := len(p.Embedded.items)
+func linkedPage[S listed](first *page[S], n int) pageCheck[S] {
+	size := view(first.Embedded.items).Len()
+	return func(num int, p *page[S]) string {
+		got := view(p.Embedded.items).Len()
 		hasNext := p.Links.Next.href() != ""
 		switch {
 		case num < n && got != size:
@@ -342,9 +388,9 @@ func linkedPage[T record](first *page[T], n int) pageCheck[T] {
 
 // lastPageNumber reads the page count from the first page's last link when
 // it follows this client's page-number pattern.
-func lastPageNumber[T record](c *Client, ep endpoint, filter string, first *page[T]) (int, bool) {
+func lastPageNumber[S listed](c *Client, ep endpoint, filter string, first *page[S]) (int, bool) {
 	href := first.Links.Last.href()
-	if href == "" || len(first.Embedded.items) == 0 {
+	if href == "" || view(first.Embedded.items).Len() == 0 {
 		return 0, false
 	}
 	abs, err := c.resolveLink(href)
@@ -365,16 +411,14 @@ func lastPageNumber[T record](c *Client, ep endpoint, filter string, first *page
 	return n, true
 }
 
-// fetchPagesConcurrently fetches pages 2..n under the limiter and checks
-// each against what the first page announced.
-func fetchPagesConcurrently[T record](ctx context.Context, c *Client, ep endpoint, filter string, first *page[T], n int, check pageCheck[T]) ([][]T, string, error) {
-	pages := make([][]T, n)
-	pages[0] = first.Embedded.items
+// fetchPagesConcurrently fetches pages 2..n under the limiter, checks
+// each against what the first page announced and hands it to asm.
+func fetchPagesConcurrently[S listed](ctx context.Context, c *Client, ep endpoint, filter string, asm *assembly[S], n int, check pageCheck[S]) (string, error) {
 	var mu sync.Mutex
 	changed := ""
 	err := forEach(ctx, n-1, c.pageWorkers, func(ctx context.Context, i int) error {
 		num := i + 2
-		p, err := fetchPage[T](ctx, c, ep, c.pageURL(ep, filter, num))
+		p, err := fetchPage[S](ctx, c, ep, c.pageURL(ep, filter, num))
 		if err != nil {
 			return err
 		}
@@ -384,46 +428,46 @@ func fetchPagesConcurrently[T record](ctx context.Context, c *Client, ep endpoin
 			mu.Unlock()
 			return errCollectionChanged
 		}
-		pages[i+1] = p.Embedded.items
+		asm.put(num, p.Embedded.items)
 		return nil
 	})
 	if errors.Is(err, errCollectionChanged) {
-		return nil, changed, nil
+		return changed, nil
 	}
-	return pages, "", err
+	return "", err
 }
 
 var errCollectionChanged = errors.New("collection changed")
 
-// followNextLinks reads the pages after from by following _links.next.
-func followNextLinks[T record](ctx context.Context, c *Client, ep endpoint, first, from *page[T]) ([][]T, string, error) {
-	var pages [][]T
+// followNextLinks reads the pages after from by following _links.next,
+// handing them to asm; from is page number asm.next-1.
+func followNextLinks[S listed](ctx context.Context, c *Client, ep endpoint, first, from *page[S], asm *assembly[S]) (string, error) {
 	seen := map[string]bool{}
 	p := from
 	for p.Links.Next != nil && p.Links.Next.Href != "" {
 		next, err := c.resolveLink(p.Links.Next.Href)
 		if err != nil {
-			return nil, "", err
+			return "", err
 		}
 		if seen[next] {
-			return nil, "", fmt.Errorf("GET %s: the API's next links loop back to %s", c.pageURL(ep, "", 1), next)
+			return "", fmt.Errorf("GET %s: the API's next links loop back to %s", c.pageURL(ep, "", 1), next)
 		}
 		seen[next] = true
-		np, err := fetchPage[T](ctx, c, ep, next)
+		np, err := fetchPage[S](ctx, c, ep, next)
 		if err != nil {
-			return nil, "", err
+			return "", err
 		}
 		if why := disagrees(first, np); why != "" {
-			return nil, why, nil
+			return why, nil
 		}
-		pages = append(pages, np.Embedded.items)
+		asm.put(asm.next, np.Embedded.items)
 		p = np
 	}
-	return pages, "", nil
+	return "", nil
 }
 
 // disagrees says how a later page contradicts the first one, if it does.
-func disagrees[T record](first, p *page[T]) string {
+func disagrees[S listed](first, p *page[S]) string {
 	if first.Total != nil && p.Total != nil && *p.Total != *first.Total {
 		return fmt.Sprintf("a later page announced %d records, page 1 announced %d", *p.Total, *first.Total)
 	}
@@ -436,37 +480,35 @@ func disagrees[T record](first, p *page[T]) string {
 // slow start, so short collections waste little) and keeps pages only
 // while each page's next link names the following one. Pages fetched
 // past the last one are discarded, errors included.
-func fetchPagesSpeculatively[T record](ctx context.Context, c *Client, ep endpoint, filter string, first *page[T]) ([][]T, string, error) {
-	var pages [][]T
+func fetchPagesSpeculatively[S listed](ctx context.Context, c *Client, ep endpoint, filter string, first *page[S], asm *assembly[S]) (string, error) {
 	type fetched struct {
-		p   *page[T]
+		p   *page[S]
 		err error
 	}
 	num, window := 2, 2
 	for {
 		got := make([]fetched, window)
 		_ = forEach(ctx, window, c.pageWorkers, func(ctx context.Context, i int) error {
-			got[i].p, got[i].err = fetchPage[T](ctx, c, ep, c.pageURL(ep, filter, num+i))
+			got[i].p, got[i].err = fetchPage[S](ctx, c, ep, c.pageURL(ep, filter, num+i))
 			return nil // a page past the end may fail; only needed pages' errors count
 		})
 		if err := ctx.Err(); err != nil {
-			return nil, "", contextErr(ctx, err)
+			return "", contextErr(ctx, err)
 		}
 		for i, f := range got {
 			if f.err != nil {
-				return nil, "", f.err // the previous page's next link says this page exists
+				return "", f.err // the previous page's next link says this page exists
 			}
 			if why := disagrees(first, f.p); why != "" {
-				return nil, why, nil
+				return why, nil
 			}
-			pages = append(pages, f.p.Embedded.items)
+			asm.put(num+i, f.p.Embedded.items)
 			next := f.p.Links.Next
 			if next == nil || next.Href == "" {
-				return pages, "", nil
+				return "", nil
 			}
 			if !c.isPageLink(next.Href, ep, filter, num+i+1) {
-				rest, changed, err := followNextLinks(ctx, c, ep, first, f.p)
-				return append(pages, rest...), changed, err
+				return followNextLinks(ctx, c, ep, first, f.p, asm)
 			}
 		}
 		num += window

@@ -79,31 +79,70 @@ type Number string
 // parseNumber accepts a JSON number, or a string holding one (some APIs
 // quote decimals; the value is the same).
 func parseNumber(b []byte) (Number, error) {
-	s := string(b)
-	if len(b) >= 2 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return "", err
-		}
+	t, err := numberText(b)
+	if err != nil {
+		return "", err
 	}
-	if !isJSONNumber(s) {
-		return "", fmt.Errorf("%s is not a number", b)
-	}
-	return Number(s), nil
+	return Number(t), nil
 }
 
-func isJSONNumber(s string) bool {
-	if s == "" {
+// numberText is parseNumber without the copy: the number's text, which
+// shares b unless the quoted form had escapes.
+func numberText(b []byte) ([]byte, error) {
+	t := b
+	if len(b) >= 2 && b[0] == '"' {
+		if bytes.IndexByte(b, '\\') < 0 && b[len(b)-1] == '"' {
+			t = b[1 : len(b)-1]
+		} else {
+			var s string
+			if err := json.Unmarshal(b, &s); err != nil {
+				return nil, err
+			}
+			t = []byte(s)
+		}
+	}
+	if !isJSONNumberText(t) {
+		return nil, fmt.Errorf("%s is not a number", b)
+	}
+	return t, nil
+}
+
+// isJSONNumberText checks the JSON number grammar exactly:
+// -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+func isJSONNumberText(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		start := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
 		return false
 	}
-	// json.Valid of a bare number checks the JSON number grammar exactly.
-	if s[0] != '-' && (s[0] < '0' || s[0] > '9') {
-		return false
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
 	}
-	// json.Valid allows surrounding white space; a number ends in a digit.
-	if c := s[len(s)-1]; c < '0' || c > '9' {
-		return false
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
 	}
-	return json.Valid([]byte(s))
+	return i == len(b)
 }
 
 // Float returns the number with precision bits (Terraform uses 512).

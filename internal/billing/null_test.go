@@ -26,7 +26,7 @@ func TestNullsZerosAndLiterals(t *testing.T) {
 	  },
 	  "_links": {"self": {"href": "/x"}, "show": {"href": "/x/{id}"}}
 	}`
-	p, err := decodePage[Subscription](strings.NewReader(doc), "subscriptions")
+	p, err := decodePage[[]Subscription](strings.NewReader(doc), "subscriptions")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,14 +95,14 @@ func TestDecodeRejects(t *testing.T) {
 		"embedded not an object":     `{"_embedded": [1]}`,
 	}
 	for name, doc := range cases {
-		if _, err := decodePage[Usage](strings.NewReader(doc), "usage"); err == nil {
+		if _, err := decodePage[*UsageRows](strings.NewReader(doc), "usage"); err == nil {
 			t.Errorf("%s: decoded without error", name)
 		}
 	}
-	if _, err := decodePage[Subscription](strings.NewReader(`{"_embedded": {"subscriptions": [{"id": "u", "seasonal": "yes"}]}}`), "subscriptions"); err == nil {
+	if _, err := decodePage[[]Subscription](strings.NewReader(`{"_embedded": {"subscriptions": [{"id": "u", "seasonal": "yes"}]}}`), "subscriptions"); err == nil {
 		t.Error("bool field holds string: decoded without error")
 	}
-	if p, err := decodePage[Usage](strings.NewReader(`{"_embedded": null}`), "usage"); err != nil || len(p.Embedded.items) != 0 {
+	if p, err := decodePage[*UsageRows](strings.NewReader(`{"_embedded": null}`), "usage"); err != nil || p.Embedded.items.Len() != 0 {
 		t.Errorf("null _embedded: %v", err)
 	}
 }
@@ -132,11 +132,11 @@ func TestRawRecordsThroughClient(t *testing.T) {
 // plain one: invalid bytes become U+FFFD.
 func TestInvalidUTF8(t *testing.T) {
 	doc := "{\"_embedded\": {\"usage\": [{\"id\": \"u\\u0031\xff\", \"description\": \"caf\xe9\"}]}}"
-	p, err := decodePage[Usage](strings.NewReader(doc), "usage")
+	p, err := decodePage[*UsageRows](strings.NewReader(doc), "usage")
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := p.Embedded.items[0]
+	u := p.Embedded.items.Row(0).Usage()
 	if u.ID != "u1\uFFFD" || u.Description != Of("caf\uFFFD") {
 		t.Errorf("got id %q, description %q; want U+FFFD for the invalid bytes", u.ID, u.Description.Value)
 	}

@@ -11,13 +11,13 @@ import (
 
 // page is one HAL page. The counters are pointers: the usage endpoint
 // documents pages without them.
-type page[T record] struct {
+type page[S listed] struct {
 	Count      *int        `json:"count"`
 	Page       *int        `json:"page"`
 	PerPage    *int        `json:"per_page"`
 	Total      *int        `json:"total"`
 	TotalPages *int        `json:"total_pages"`
-	Embedded   embedded[T] `json:"_embedded"`
+	Embedded   embedded[S] `json:"_embedded"`
 	Links      struct {
 		Next *link `json:"next"`
 		Last *link `json:"last"`
@@ -38,12 +38,12 @@ func (l *link) href() string {
 }
 
 // embedded decodes the collection key of _embedded and skips any other.
-type embedded[T record] struct {
+type embedded[S listed] struct {
 	key   string
-	items []T
+	items S
 }
 
-func (e *embedded[T]) UnmarshalJSON(b []byte) error {
+func (e *embedded[S]) UnmarshalJSON(b []byte) error {
 	if bytes.Equal(bytes.TrimSpace(b), jsonNull) {
 		return nil
 	}
@@ -57,7 +57,7 @@ func (e *embedded[T]) UnmarshalJSON(b []byte) error {
 			return err
 		}
 		if key, _ := tok.(string); key == e.key {
-			if err := dec.Decode(&e.items); err != nil {
+			if err := decodeItems(dec, &e.items); err != nil {
 				return fmt.Errorf("_embedded.%s: %w", e.key, err)
 			}
 			continue
@@ -70,10 +70,21 @@ func (e *embedded[T]) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// decodeItems decodes the records of a page: usage straight into compact
+// rows, other collections into their records.
+func decodeItems[S listed](dec *json.Decoder, items *S) error {
+	if rows, ok := any(items).(**UsageRows); ok {
+		var err error
+		*rows, err = decodeUsageRows(dec)
+		return err
+	}
+	return dec.Decode(items)
+}
+
 // plan returns the page count and page size when the first page's counters
 // describe the collection completely and consistently; ok is false when a
 // client must follow the next links instead.
-func (p *page[T]) plan(requested int) (pages, perPage int, ok bool) {
+func (p *page[S]) plan(requested int) (pages, perPage int, ok bool) {
 	if p.Total == nil || p.TotalPages == nil || *p.Total < 0 || *p.TotalPages < 0 {
 		return 0, 0, false
 	}
@@ -82,15 +93,15 @@ func (p *page[T]) plan(requested int) (pages, perPage int, ok bool) {
 		perPage = *p.PerPage
 	}
 	total, n := *p.Total, *p.TotalPages
-	if n != (total+perPage-1)/perPage || len(p.Embedded.items) != min(perPage, total) {
+	if n != (total+perPage-1)/perPage || view(p.Embedded.items).Len() != min(perPage, total) {
 		return 0, 0, false
 	}
 	return n, perPage, true
 }
 
 // decodePage reads one complete page document from r.
-func decodePage[T record](r io.Reader, collection string) (*page[T], error) {
-	p := &page[T]{Embedded: embedded[T]{key: collection}}
+func decodePage[S listed](r io.Reader, collection string) (*page[S], error) {
+	p := &page[S]{Embedded: embedded[S]{key: collection}}
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(p); err != nil {
 		return nil, err
@@ -99,11 +110,12 @@ func decodePage[T record](r io.Reader, collection string) (*page[T], error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errors.New("unexpected data after the page document")
 	}
-	if p.Count != nil && *p.Count != len(p.Embedded.items) {
-		return nil, fmt.Errorf("page says count %d but holds %d records", *p.Count, len(p.Embedded.items))
+	items := view(p.Embedded.items)
+	if p.Count != nil && *p.Count != items.Len() {
+		return nil, fmt.Errorf("page says count %d but holds %d records", *p.Count, items.Len())
 	}
-	for i := range p.Embedded.items {
-		if recordID(&p.Embedded.items[i]) == "" {
+	for i := range items.Len() {
+		if items.rowID(i) == "" {
 			return nil, fmt.Errorf("%s record %d has no id", collection, i)
 		}
 	}
@@ -111,11 +123,11 @@ func decodePage[T record](r io.Reader, collection string) (*page[T], error) {
 }
 
 // fetchPage GETs and decodes one page under the client's request policy.
-func fetchPage[T record](ctx context.Context, c *Client, ep endpoint, rawURL string) (*page[T], error) {
-	var p *page[T]
+func fetchPage[S listed](ctx context.Context, c *Client, ep endpoint, rawURL string) (*page[S], error) {
+	var p *page[S]
 	err := c.getJSON(ctx, rawURL, func(r io.Reader) error {
 		var err error
-		p, err = decodePage[T](r, ep.collection)
+		p, err = decodePage[S](r, ep.collection)
 		return err
 	})
 	return p, err

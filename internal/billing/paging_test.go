@@ -46,7 +46,7 @@ func TestEveryEndpointReadsAllPages(t *testing.T) {
 	checkEndpoint(t, "invoices", endpointInvoices, genInvoiceLines(n, 40), none,
 		func(ctx context.Context, c *Client) ([]InvoiceLine, error) { return c.InvoiceLines(ctx, Query{}) })
 	usage := genUsage(n, 40)
-	readUsage := func(ctx context.Context, c *Client) ([]Usage, error) { return c.Usage(ctx, Query{}) }
+	readUsage := func(ctx context.Context, c *Client) ([]Usage, error) { return usageRecords(c.Usage(ctx, Query{})) }
 	checkEndpoint(t, "usage following next links", endpointUsage, usage, func(f *fakeAPI) {
 		f.noCounters[endpointUsage.path] = true
 		f.noLast, f.opaqueLinks, f.showLink = true, true, true
@@ -89,7 +89,7 @@ func TestEmptyCollection(t *testing.T) {
 		f := newFakeAPI(t)
 		f.noCounters[endpointUsage.path] = !counters
 		setRecords(f, endpointUsage.path, []Usage{})
-		got, err := f.client(nil).Usage(context.Background(), Query{})
+		got, err := usageRecords(f.client(nil).Usage(context.Background(), Query{}))
 		if err != nil || len(got) != 0 {
 			t.Errorf("counters=%v: got %d records, %v; want none", counters, len(got), err)
 		}
@@ -176,7 +176,7 @@ func TestCollectionChangedDuringRead(t *testing.T) {
 					}
 					return false
 				}
-				got, err := f.client(nil).Usage(context.Background(), Query{})
+				got, err := usageRecords(f.client(nil).Usage(context.Background(), Query{}))
 				if always {
 					var cc *CollectionChangedError
 					if !errors.As(err, &cc) {

@@ -60,7 +60,8 @@ type InvoiceLine struct {
 	Amount             Null[Number] `json:"amount"`
 }
 
-// Usage is a monthly usage aggregate per account and product.
+// Usage is a monthly usage aggregate per account and product. Listings
+// hold usage as UsageRows; Usage is one row as a record.
 type Usage struct {
 	ID            string       `json:"id"`
 	AccountID     Null[string] `json:"account_id"`

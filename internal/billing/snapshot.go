@@ -29,7 +29,7 @@ type listingKey struct{ path, filter string }
 // listing is one read of a listing, in flight or done.
 type listing struct {
 	done chan struct{}
-	// records ([]T) and err are set before done is closed.
+	// records (a listed value) and err are set before done is closed.
 	records any
 	err     error
 	// waiters counts the callers waiting for an unfinished read.
@@ -130,28 +130,29 @@ func (s *snapshot) forget() {
 }
 
 // sharedListing returns the records of ep under the server filter, read
-// at most once per Client. The slice is shared: callers must not modify it.
-func sharedListing[T record](ctx context.Context, c *Client, ep endpoint, filter string) ([]T, *listing, error) {
+// at most once per Client. They are shared: callers must not modify them.
+func sharedListing[S listed](ctx context.Context, c *Client, ep endpoint, filter string) (S, *listing, error) {
 	key := listingKey{ep.path, filter}
 	l := c.snapshot.join(ctx, key, func(ctx context.Context) (any, error) {
-		return readCollection[T](ctx, c, ep, filter)
+		return readCollection[S](ctx, c, ep, filter)
 	})
-	return awaitRecords[T](ctx, c, key, l)
+	return awaitRecords[S](ctx, c, key, l)
 }
 
 // awaitRecords waits for l as one of its waiters and returns its records.
-func awaitRecords[T record](ctx context.Context, c *Client, key listingKey, l *listing) ([]T, *listing, error) {
+func awaitRecords[S listed](ctx context.Context, c *Client, key listingKey, l *listing) (S, *listing, error) {
 	records, err := c.snapshot.wait(ctx, key, l)
 	if err != nil {
-		return nil, nil, err
+		var none S
+		return none, nil, err
 	}
-	items, _ := records.([]T)
+	items, _ := records.(S)
 	return items, l, nil
 }
 
 // derived returns build(records) for a listing, computed once per
 // listing however many callers ask (the lookups' indexes).
-func derived[T record, D any](l *listing, name string, records []T, build func([]T) D) D {
+func derived[S listed, D any](l *listing, name string, records S, build func(S) D) D {
 	f, _ := l.derived.LoadOrStore(name, sync.OnceValue(func() any { return build(records) }))
 	v, _ := f.(func() any)().(D)
 	return v

@@ -143,7 +143,7 @@ func TestSnapshotWaiterCancelLeavesReadRunning(t *testing.T) {
 	<-g.arrived // the read is under way, started by the first caller
 	otherDone := make(chan []Usage, 1)
 	go func() {
-		got, err := c.Usage(context.Background(), Query{})
+		got, err := usageRecords(c.Usage(context.Background(), Query{}))
 		if err != nil {
 			t.Error(err)
 		}
@@ -234,8 +234,8 @@ func TestSnapshotFilteredFromWholeListing(t *testing.T) {
 		{AccountIDs: []string{foreign}, Months: []string{"2024-01"}},
 	}
 	for _, q := range usageQueries {
-		got, gotErr := c.Usage(ctx, q)
-		want, wantErr := server.Usage(ctx, q)
+		got, gotErr := usageRecords(c.Usage(ctx, q))
+		want, wantErr := usageRecords(server.Usage(ctx, q))
 		compareAnswers(t, q, got, want, gotErr, wantErr)
 	}
 	after, _ := f.stats()

@@ -41,7 +41,8 @@ func TestFixtureReadBackThroughClient(t *testing.T) {
 	check(t, "subscriptions", subs, data.Subscriptions, err)
 	invoices, err := c.InvoiceLines(ctx, billing.Query{})
 	check(t, "invoices", invoices, data.Invoices, err)
-	usage, err := c.Usage(ctx, billing.Query{})
+	rows, err := c.Usage(ctx, billing.Query{})
+	usage := rows.Records()
 	check(t, "usage", usage, data.Usage, err)
 
 	// Spot checks against the file itself, independent of the sandbox's

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -135,19 +136,8 @@ func encodeNumber(enc *msgpack.Encoder, n billing.Null[billing.Number]) error {
 // isIntLiteral reports whether n is written as a plain integer; checked
 // first because a failed ParseInt allocates its error.
 func isIntLiteral(n billing.Number) bool {
-	s := string(n)
-	if s != "" && s[0] == '-' {
-		s = s[1:]
-	}
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	s := strings.TrimPrefix(string(n), "-")
+	return s != "" && allDigits(s)
 }
 
 // numberPrecision is Terraform's own number precision, so a decimal the

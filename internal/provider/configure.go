@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -140,6 +141,7 @@ func (p *TalkdeskProvider) Configure(ctx context.Context, req provider.Configure
 		cfg.PrivateKey = key
 	}
 	s.checkCredentials(cfg, privateKey != "")
+	s.cache(m, &cfg)
 	resp.Diagnostics.Append(s.diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -148,10 +150,16 @@ func (p *TalkdeskProvider) Configure(ctx context.Context, req provider.Configure
 	cfg.UserAgent = fmt.Sprintf("terraform-provider-talkdesk/%s Terraform/%s", p.version, req.TerraformVersion)
 	cfg.Logger = tflogLogger{}
 	client, err := billing.New(cfg)
+	if refused := (*billing.CacheDirError)(nil); errors.As(err, &refused) {
+		s.cacheDirRefused(refused)
+		resp.Diagnostics.Append(s.diags...)
+		return
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid Talkdesk provider configuration", err.Error())
 		return
 	}
+	resp.Diagnostics.Append(clientWarnings(client)...)
 	data := &providerData{client: client}
 	for _, secret := range []string{cfg.ClientSecret, cfg.AccessToken, privateKey} {
 		if secret != "" {

@@ -23,8 +23,9 @@ import (
 type contract struct {
 	// head holds the contract-level fields (the other fields are unset).
 	head sub
-	// lines are copies, sorted by product_id then id.
-	lines []sub
+	// lines are the shared subscription records (only read), sorted by
+	// product_id then id.
+	lines []*sub
 	// end is head.EndDate.
 	end instant
 	// conflicts are the contract-level fields the lines disagree on,
@@ -46,15 +47,16 @@ var contractLevel = []string{
 	"start_date", "end_date", "edition", "auto_renewal", "renewal_uplift",
 }
 
-var contractLineColumns = pick(subscriptionColumns,
-	"id", "product_id", "quantity", "unit_price", "billing_frequency", "pricing_model", "concurrent", "seasonal")
+var contractLineColumns = through(pick(subscriptionColumns,
+	"id", "product_id", "quantity", "unit_price", "billing_frequency", "pricing_model", "concurrent", "seasonal"),
+	func(l **sub) *sub { return *l })
 
 var contractColumns = slices.Concat(
 	through(noted(pick(subscriptionColumns, "account_id", "contract_number"), " The contract is the lines with the same `account_id` and `contract_number`."), contractHead),
 	through(noted(pick(subscriptionColumns, "start_date"), " The earliest of the lines' start dates; null when they differ and one is null or not RFC 3339."), contractHead),
 	through(noted(pick(subscriptionColumns, "end_date"), " The latest of the lines' end dates; null when they differ and one is null or not RFC 3339."), contractHead),
 	through(noted(pick(subscriptionColumns, agreedNames()...), " Null when the contract's lines disagree on it (the read then warns, naming the contract)."), contractHead),
-	[]column[contract]{nestedCol("lines", "The contract's lines, sorted by `product_id` then `id`.", contractLineColumns, func(c *contract) []sub { return c.lines })},
+	[]column[contract]{nestedCol("lines", "The contract's lines, sorted by `product_id` then `id`.", contractLineColumns, func(c *contract) []*sub { return c.lines })},
 )
 
 func contractHead(c *contract) *sub { return &c.head }
@@ -87,7 +89,7 @@ func readContracts(ctx context.Context, client *billing.Client, cfg tfsdk.Config
 	var kept []contract
 	undated := 0
 	for _, c := range groupContracts(subs) {
-		if f.products != nil && !slices.ContainsFunc(c.lines, func(l sub) bool { return f.products[l.ProductID.Value] }) {
+		if f.products != nil && !slices.ContainsFunc(c.lines, func(l *sub) bool { return f.products[l.ProductID.Value] }) {
 			continue
 		}
 		// A filter on a field the lines disagree on cannot place the
@@ -160,7 +162,7 @@ func groupContracts(lines []sub) []contract {
 			index[k] = idx
 			out = append(out, contract{})
 		}
-		out[idx].lines = append(out[idx].lines, lines[i])
+		out[idx].lines = append(out[idx].lines, &lines[i])
 	}
 	for i := range out {
 		out[i].settle()
@@ -174,10 +176,10 @@ func groupContracts(lines []sub) []contract {
 
 // settle sorts the lines and derives the contract-level fields.
 func (c *contract) settle() {
-	slices.SortFunc(c.lines, func(x, y sub) int {
+	slices.SortFunc(c.lines, func(x, y *sub) int {
 		return cmp.Or(compareNull(x.ProductID, y.ProductID), strings.Compare(x.ID, y.ID))
 	})
-	first := &c.lines[0]
+	first := c.lines[0]
 	c.head = sub{
 		AccountID: first.AccountID, ContractNumber: first.ContractNumber,
 		Currency: first.Currency, BillingPeriod: first.BillingPeriod, Status: first.Status, Term: first.Term,
@@ -240,9 +242,9 @@ func agreedNames() []string {
 }
 
 // check reports the conflict when the lines do not all agree.
-func (f agreedField) check(lines []sub) (conflict, bool) {
+func (f agreedField) check(lines []*sub) (conflict, bool) {
 	for i := range lines[1:] {
-		if !f.same(&lines[0], &lines[i+1]) {
+		if !f.same(lines[0], lines[i+1]) {
 			return spread(f.name, lines, f.show), true
 		}
 	}
@@ -251,10 +253,10 @@ func (f agreedField) check(lines []sub) (conflict, bool) {
 
 // spread lists the distinct values of a field with the lines carrying
 // each, in line order.
-func spread(field string, lines []sub, show func(*sub) string) conflict {
+func spread(field string, lines []*sub, show func(*sub) string) conflict {
 	cf := conflict{field: field}
 	for i := range lines {
-		v := show(&lines[i])
+		v := show(lines[i])
 		j := slices.Index(cf.values, v)
 		if j < 0 {
 			j = len(cf.values)
@@ -270,14 +272,14 @@ func spread(field string, lines []sub, show func(*sub) string) conflict {
 // lines' dates, as the API wrote it. Lines that all carry the same text
 // (null included) agree on it; otherwise every date must be RFC 3339,
 // or ok is false.
-func extremeInstant(lines []sub, get func(*sub) billing.Null[string], dir int) (billing.Null[string], bool) {
-	best := get(&lines[0])
-	if !slices.ContainsFunc(lines, func(s sub) bool { return get(&s) != best }) {
+func extremeInstant(lines []*sub, get func(*sub) billing.Null[string], dir int) (billing.Null[string], bool) {
+	best := get(lines[0])
+	if !slices.ContainsFunc(lines, func(s *sub) bool { return get(s) != best }) {
 		return best, true
 	}
 	var at time.Time
 	for i := range lines {
-		v := get(&lines[i])
+		v := get(lines[i])
 		t, err := time.Parse(time.RFC3339, v.Value)
 		if !v.Valid || err != nil {
 			return billing.Null[string]{}, false

@@ -19,24 +19,37 @@ import (
 	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
 )
 
-type usage = billing.Usage
+// usage is one row of the shared usage set.
+type usage = billing.UsageRow
 
-var usageColumns = []column[usage]{
-	idCol("Record id of the usage aggregate.", func(u *usage) string { return u.ID }),
-	strCol("account_id", "Account (instance) id the usage belongs to.", func(u *usage) billing.Null[string] { return u.AccountID }),
-	strCol("product_id", "Talkdesk product code, e.g. `TD-LIC-APP-RC-101910`.", func(u *usage) billing.Null[string] { return u.ProductID }),
-	strCol("aggr_product_id", "Aggregated product code, e.g. `TD-USG-TEL-UG-102213`.", func(u *usage) billing.Null[string] { return u.AggrProductID }),
-	strCol("month", "Month of the aggregate, `YYYY-MM`.", func(u *usage) billing.Null[string] { return u.Month }),
-	strCol("type", "Usage type, e.g. `CALL`, `MESSAGE`, `NUMBER`, `API_REQUEST` or `OTHER`.", func(u *usage) billing.Null[string] { return u.Type }),
-	strCol("description", "Description of the usage type, e.g. `SIP Number`.", func(u *usage) billing.Null[string] { return u.Description }),
-	strCol("currency", "ISO 4217 currency code of `price` and `total_amount`.", func(u *usage) billing.Null[string] { return u.Currency }),
-	strCol("direction", "Direction of the interactions: `INBOUND`, `OUTBOUND` or `OTHER`; null when not applicable.", func(u *usage) billing.Null[string] { return u.Direction }),
-	strCol("resolution", "Interaction resolution; null when not applicable.", func(u *usage) billing.Null[string] { return u.Resolution }),
-	strCol("unit", "Unit of measure of `number_of_units`.", func(u *usage) billing.Null[string] { return u.Unit }),
-	numCol("price", "Price of one unit, in `currency`.", func(u *usage) billing.Null[billing.Number] { return u.Price }),
-	strCol("wallet_name", "Wallet the usage was charged to; null when none.", func(u *usage) billing.Null[string] { return u.WalletName }),
-	numCol("number_of_units", "Number of units in the aggregate.", func(u *usage) billing.Null[billing.Number] { return u.NumberOfUnits }),
-	numCol("total_amount", "Total amount of the aggregate, in `currency`.", func(u *usage) billing.Null[billing.Number] { return u.TotalAmount }),
+var usageColumns = append([]column[usage]{idCol("Record id of the usage aggregate.", func(u *usage) string { return u.ID() })},
+	usageFieldColumns(usage.Str, usage.Num)...)
+
+// usageFieldColumns declares the usage fields but the id once, for a row
+// and for a group of rows, which show them through their own accessors.
+func usageFieldColumns[T any](str func(T, billing.UsageField) billing.Null[string], num func(T, billing.UsageNumberField) billing.Null[billing.Number]) []column[T] {
+	s := func(key, desc string, f billing.UsageField) column[T] {
+		return strCol(key, desc, func(r *T) billing.Null[string] { return str(*r, f) })
+	}
+	n := func(key, desc string, f billing.UsageNumberField) column[T] {
+		return numCol(key, desc, func(r *T) billing.Null[billing.Number] { return num(*r, f) })
+	}
+	return []column[T]{
+		s("account_id", "Account (instance) id the usage belongs to.", billing.UsageAccountID),
+		s("product_id", "Talkdesk product code, e.g. `TD-LIC-APP-RC-101910`.", billing.UsageProductID),
+		s("aggr_product_id", "Aggregated product code, e.g. `TD-USG-TEL-UG-102213`.", billing.UsageAggrProductID),
+		s("month", "Month of the aggregate, `YYYY-MM`.", billing.UsageMonth),
+		s("type", "Usage type, e.g. `CALL`, `MESSAGE`, `NUMBER`, `API_REQUEST` or `OTHER`.", billing.UsageType),
+		s("description", "Description of the usage type, e.g. `SIP Number`.", billing.UsageDescription),
+		s("currency", "ISO 4217 currency code of `price` and `total_amount`.", billing.UsageCurrency),
+		s("direction", "Direction of the interactions: `INBOUND`, `OUTBOUND` or `OTHER`; null when not applicable.", billing.UsageDirection),
+		s("resolution", "Interaction resolution; null when not applicable.", billing.UsageResolution),
+		s("unit", "Unit of measure of `number_of_units`.", billing.UsageUnit),
+		n("price", "Price of one unit, in `currency`.", billing.UsagePrice),
+		s("wallet_name", "Wallet the usage was charged to; null when none.", billing.UsageWalletName),
+		n("number_of_units", "Number of units in the aggregate.", billing.UsageNumberOfUnits),
+		n("total_amount", "Total amount of the aggregate, in `currency`.", billing.UsageTotalAmount),
+	}
 }
 
 // NewUsageDataSource is talkdesk_usage.
@@ -89,8 +102,8 @@ type usageFilter struct {
 
 // selectUsage reads those inputs and lists the usage the API can select:
 // one listing, the same for every data source that asks (the client
-// shares it). The slice is shared: read it, never reorder or change it.
-func selectUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (usageFilter, []usage, diag.Diagnostics) {
+// shares it, and the set is immutable).
+func selectUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (usageFilter, *billing.UsageRows, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	f := usageFilter{
 		accountIDs: stringsInput(ctx, cfg, "account_ids", &diags),
@@ -114,14 +127,21 @@ func selectUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) 
 	if err != nil {
 		diags.Append(readError("Talkdesk usage", err)...)
 	}
+	diags.Append(clientWarnings(client)...)
 	return f, rows, diags
 }
 
 // keep applies what the API did not.
-func (f usageFilter) keep(u *usage) bool {
+func (f usageFilter) keep(u usage) bool {
+	if f.products != nil && !f.products[u.ProductID().Value] {
+		return false
+	}
+	if !f.hasFrom && !f.hasTo {
+		return true
+	}
 	// YYYY-MM strings order like the months they name.
-	return (f.products == nil || f.products[u.ProductID.Value]) &&
-		(!f.hasFrom || u.Month.Value >= f.from) && (!f.hasTo || u.Month.Value <= f.to)
+	month := u.Month().Value
+	return (!f.hasFrom || month >= f.from) && (!f.hasTo || month <= f.to)
 }
 
 func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
@@ -129,15 +149,20 @@ func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b 
 	if diags.HasError() {
 		return diags
 	}
-	kept := selectRecords(rows, f.keep)
+	var kept []usage
+	for i := range rows.Len() {
+		if u := rows.Row(i); f.keep(u) {
+			kept = append(kept, u)
+		}
+	}
 	slices.SortFunc(kept, func(x, y usage) int {
-		return cmp.Or(strings.Compare(x.Month.Value, y.Month.Value), strings.Compare(x.AccountID.Value, y.AccountID.Value),
-			strings.Compare(x.ProductID.Value, y.ProductID.Value), strings.Compare(x.ID, y.ID))
+		return cmp.Or(strings.Compare(x.Month().Value, y.Month().Value), strings.Compare(x.AccountID().Value, y.AccountID().Value),
+			strings.Compare(x.ProductID().Value, y.ProductID().Value), strings.Compare(x.ID(), y.ID()))
 	})
 	setList(b, "usage", usageColumns, kept)
 	sums := currencySums{}
-	for i := range kept {
-		sums.add(kept[i].Currency, kept[i].TotalAmount)
+	for _, u := range kept {
+		sums.add(u.Currency(), u.TotalAmount())
 	}
 	b.vals["totals"] = sums.value()
 	return diags

@@ -25,45 +25,62 @@ var usageKeyNames = []string{
 	"description", "direction", "resolution", "unit", "wallet_name",
 }
 
-// usageKeys give access to each grouping field of a usage row.
-var usageKeys = map[string]func(*usage) *billing.Null[string]{
-	"account_id":      func(u *usage) *billing.Null[string] { return &u.AccountID },
-	"product_id":      func(u *usage) *billing.Null[string] { return &u.ProductID },
-	"aggr_product_id": func(u *usage) *billing.Null[string] { return &u.AggrProductID },
-	"month":           func(u *usage) *billing.Null[string] { return &u.Month },
-	"type":            func(u *usage) *billing.Null[string] { return &u.Type },
-	"description":     func(u *usage) *billing.Null[string] { return &u.Description },
-	"direction":       func(u *usage) *billing.Null[string] { return &u.Direction },
-	"resolution":      func(u *usage) *billing.Null[string] { return &u.Resolution },
-	"unit":            func(u *usage) *billing.Null[string] { return &u.Unit },
-	"wallet_name":     func(u *usage) *billing.Null[string] { return &u.WalletName },
+// usageKeys are the grouping fields by name.
+var usageKeys = map[string]billing.UsageField{
+	"account_id":      billing.UsageAccountID,
+	"product_id":      billing.UsageProductID,
+	"aggr_product_id": billing.UsageAggrProductID,
+	"month":           billing.UsageMonth,
+	"type":            billing.UsageType,
+	"description":     billing.UsageDescription,
+	"direction":       billing.UsageDirection,
+	"resolution":      billing.UsageResolution,
+	"unit":            billing.UsageUnit,
+	"wallet_name":     billing.UsageWalletName,
 }
+
+// usageGroupKey is a group's refs into the rows' table: those of the
+// grouping fields and currency, 0 (null) for the others.
+type usageGroupKey [billing.UsageWalletName + 1]uint32
 
 // usageGroup is one combination of the grouping keys and currency.
 type usageGroup struct {
-	// key holds the grouping fields and currency (the others are null).
-	key  usage
-	rows int
+	// rows is the set the key's refs belong to; grouped marks the fields
+	// of the key (currency included), the others show as null.
+	rows    *billing.UsageRows
+	key     usageGroupKey
+	grouped *[len(usageGroupKey{})]bool
+	n       int
 	// total and units are exact sums of the values rows have.
 	total, units decimalSum
-	// unit is the first row's; mixedUnits when another row differs.
-	unit       billing.Null[string]
+	// unit is the first row's unit ref; mixedUnits when another row differs.
+	unit       uint32
 	mixedUnits bool
 	// The sums as the state shows them.
 	count, totalAmount, numberOfUnits billing.Null[billing.Number]
 }
 
+// str is the group's value of field f: null when f is not grouped by.
+func (g usageGroup) str(f billing.UsageField) billing.Null[string] {
+	if !g.grouped[f] {
+		return billing.Null[string]{}
+	}
+	return g.rows.RefValue(g.key[f])
+}
+
+func noNumber(usageGroup, billing.UsageNumberField) billing.Null[billing.Number] {
+	return billing.Null[billing.Number]{}
+}
+
 var usageGroupColumns = slices.Concat(
-	through(noted(pick(usageColumns, usageKeyNames...), " The group's value; null when the key is not in `group_by`, or for the group of rows where it is null."), groupKey),
-	through(noted(pick(usageColumns, "currency"), " Every group has one currency: amounts in different currencies are never added."), groupKey),
+	noted(pick(usageFieldColumns(usageGroup.str, noNumber), usageKeyNames...), " The group's value; null when the key is not in `group_by`, or for the group of rows where it is null."),
+	noted(pick(usageFieldColumns(usageGroup.str, noNumber), "currency"), " Every group has one currency: amounts in different currencies are never added."),
 	[]column[usageGroup]{
 		numCol("rows", "How many usage rows the group has, those with a null amount or null units included.", func(g *usageGroup) billing.Null[billing.Number] { return g.count }),
 		numCol("total_amount", "Sum of the rows' `total_amount`, in `currency`, exact in decimal. Rows with a null amount are not added; null when no row has one.", func(g *usageGroup) billing.Null[billing.Number] { return g.totalAmount }),
 		numCol("number_of_units", "Sum of the rows' `number_of_units`, exact in decimal, when every row of the group has the same `unit`; null when the units differ (group by `unit` to get each sum) or no row has a number of units. Rows with null units are not added.", func(g *usageGroup) billing.Null[billing.Number] { return g.numberOfUnits }),
 	},
 )
-
-func groupKey(g *usageGroup) *usage { return &g.key }
 
 // NewUsageSummaryDataSource is talkdesk_usage_summary.
 func NewUsageSummaryDataSource() datasource.DataSource {
@@ -103,8 +120,8 @@ func readUsageSummary(ctx context.Context, client *billing.Client, cfg tfsdk.Con
 	setList(b, "groups", usageGroupColumns, groups)
 	sums := currencySums{}
 	for i := range groups {
-		if g := &groups[i]; g.key.Currency.Valid && g.total.set {
-			sums.addRat(g.key.Currency.Value, g.total.rat())
+		if g := &groups[i]; g.key[billing.UsageCurrency] != 0 && g.total.set {
+			sums.addRat(g.str(billing.UsageCurrency).Value, g.total.rat())
 		}
 	}
 	b.vals["totals"] = sums.value()
@@ -113,44 +130,48 @@ func readUsageSummary(ctx context.Context, client *billing.Client, cfg tfsdk.Con
 
 // summarizeUsage sums the rows keep selects by the keys in by (names of
 // usageKeys) and currency, sorted by those keys in that order, null
-// first, then currency. rows is only read.
-func summarizeUsage(rows []usage, keep func(*usage) bool, by []string) []usageGroup {
-	fields := make([]func(*usage) *billing.Null[string], len(by))
-	for i, name := range by {
-		fields[i] = usageKeys[name]
+// first, then currency. The rows are only read, in place: a group is
+// found by the rows' refs, without comparing or copying strings.
+func summarizeUsage(rows *billing.UsageRows, keep func(usage) bool, by []string) []usageGroup {
+	fields := make([]billing.UsageField, 0, len(by)+1)
+	grouped := new([len(usageGroupKey{})]bool)
+	for _, name := range by {
+		fields = append(fields, usageKeys[name])
+		grouped[usageKeys[name]] = true
 	}
-	index := map[usage]int{}
+	fields = append(fields, billing.UsageCurrency)
+	grouped[billing.UsageCurrency] = true
+	index := map[usageGroupKey]int{}
 	var out []usageGroup
-	var k usage // one key, reused: the map keeps its own copies
-	for i := range rows {
-		u := &rows[i]
+	for i := range rows.Len() {
+		u := rows.Row(i)
 		if !keep(u) {
 			continue
 		}
-		k = usage{}
+		var k usageGroupKey
 		for _, f := range fields {
-			*f(&k) = *f(u)
+			k[f] = rows.Ref(i, f)
 		}
-		k.Currency = u.Currency
+		unit := rows.Ref(i, billing.UsageUnit)
 		idx, ok := index[k]
 		if !ok {
 			idx = len(out)
 			index[k] = idx
-			out = append(out, usageGroup{key: k, unit: u.Unit})
+			out = append(out, usageGroup{rows: rows, key: k, grouped: grouped, unit: unit})
 		}
 		g := &out[idx]
-		g.rows++
-		g.mixedUnits = g.mixedUnits || u.Unit != g.unit
-		if u.TotalAmount.Valid {
-			g.total.add(u.TotalAmount.Value)
+		g.n++
+		g.mixedUnits = g.mixedUnits || unit != g.unit
+		if v := u.TotalAmount(); v.Valid {
+			g.total.add(v.Value)
 		}
-		if u.NumberOfUnits.Valid {
-			g.units.add(u.NumberOfUnits.Value)
+		if v := u.NumberOfUnits(); v.Valid {
+			g.units.add(v.Value)
 		}
 	}
 	for i := range out {
 		g := &out[i]
-		g.count = billing.Of(billing.Number(strconv.Itoa(g.rows)))
+		g.count = billing.Of(billing.Number(strconv.Itoa(g.n)))
 		if g.total.set {
 			g.totalAmount = billing.Of(g.total.number())
 		}
@@ -161,13 +182,13 @@ func summarizeUsage(rows []usage, keep func(*usage) bool, by []string) []usageGr
 	// sort.Slice compares in place: a comparison of two copies would
 	// move each group to the heap, twice per comparison.
 	sort.Slice(out, func(i, j int) bool {
-		x, y := &out[i].key, &out[j].key
+		x, y := &out[i], &out[j]
 		for _, f := range fields {
-			if c := compareNull(*f(x), *f(y)); c != 0 {
+			if c := compareNull(x.str(f), y.str(f)); c != 0 {
 				return c < 0
 			}
 		}
-		return compareNull(x.Currency, y.Currency) < 0
+		return false
 	})
 	return out
 }
@@ -200,7 +221,7 @@ func (groupByValidator) ValidateList(_ context.Context, req validator.ListReques
 		switch key := s.ValueString(); {
 		case s.IsNull():
 			resp.Diagnostics.AddAttributeError(at, "Invalid group_by", fmt.Sprintf("group_by[%d] is null: name a key. %s", i, accepted))
-		case usageKeys[key] == nil:
+		case !isUsageKey(key):
 			resp.Diagnostics.AddAttributeError(at, "Invalid group_by", fmt.Sprintf("%q is not a key to group usage by: %s", key, accepted))
 		case seen[key]:
 			resp.Diagnostics.AddAttributeError(at, "Invalid group_by", fmt.Sprintf("%q is named more than once in group_by: name each key once.", key))
@@ -217,4 +238,9 @@ func backquoted(names []string) string {
 		q[i] = "`" + n + "`"
 	}
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
+
+func isUsageKey(name string) bool {
+	_, ok := usageKeys[name]
+	return ok
 }

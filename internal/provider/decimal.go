@@ -74,7 +74,8 @@ func (s *decimalSum) addSmall(units int64, scale int) bool {
 }
 
 // parseSmallDecimal reads a JSON number as units × 10^-scale when both fit
-// comfortably (at most 18 significant digits, scale 0..18).
+// comfortably (at most 18 significant digits, scale 0..18). It reads the
+// literal in place: a summary calls it twice per row.
 func parseSmallDecimal(lit string) (units int64, scale int, ok bool) {
 	mant, exp := lit, 0
 	if i := strings.IndexAny(lit, "eE"); i >= 0 {
@@ -84,14 +85,29 @@ func parseSmallDecimal(lit string) (units int64, scale int, ok bool) {
 		}
 		mant, exp = lit[:i], e
 	}
+	neg := strings.HasPrefix(mant, "-")
+	if neg {
+		mant = mant[1:]
+	}
 	intPart, frac, _ := strings.Cut(mant, ".")
-	digits := intPart + frac
-	if len(strings.TrimLeft(strings.TrimPrefix(digits, "-"), "0")) > 18 {
+	if intPart == "" || !allDigits(intPart) || !allDigits(frac) {
 		return 0, 0, false
 	}
-	u, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil {
-		return 0, 0, false
+	var u int64
+	n := 0
+	for _, part := range [2]string{intPart, frac} {
+		for i := 0; i < len(part); i++ {
+			if u == 0 && part[i] == '0' {
+				continue // leading zeros are not significant
+			}
+			if n++; n > 18 {
+				return 0, 0, false
+			}
+			u = u*10 + int64(part[i]-'0')
+		}
+	}
+	if neg {
+		u = -u
 	}
 	scale = len(frac) - exp
 	for ; scale < 0; scale++ {
@@ -104,6 +120,15 @@ func parseSmallDecimal(lit string) (units int64, scale int, ok bool) {
 		return 0, 0, false
 	}
 	return u, scale, true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // rat is the sum as a rational.

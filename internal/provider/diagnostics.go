@@ -130,3 +130,14 @@ func missingScopeError(typeName string, endpoint billing.Endpoint, scope string)
 			typeName, endpoint, scope, scope))
 	return diags
 }
+
+// clientWarnings turns the warnings the client recorded since the last
+// call (a cache file it could not use, a cache it could not write) into
+// warning diagnostics: the read succeeded, and the user should know.
+func clientWarnings(client *billing.Client) diag.Diagnostics {
+	var diags diag.Diagnostics
+	for _, w := range client.TakeWarnings() {
+		diags.AddWarning(w.Summary, w.Detail)
+	}
+	return diags
+}

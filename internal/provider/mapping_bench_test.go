@@ -34,6 +34,16 @@ func benchUsage(n int) []billing.Usage {
 	return rows
 }
 
+// rowsOf is the records as rows of one set, as the data sources read them.
+func rowsOf(records []billing.Usage) []usage {
+	set := billing.UsageRowsOf(records)
+	out := make([]usage, set.Len())
+	for i := range out {
+		out[i] = set.Row(i)
+	}
+	return out
+}
+
 func usageListType() tftypes.List {
 	ctx := context.Background()
 	var resp datasource.SchemaResponse
@@ -45,7 +55,7 @@ func usageListType() tftypes.List {
 // TestStreamedStateMatchesTFTypes checks that the fast path's msgpack is
 // exactly the value the tftypes path builds: numbers, nulls and nesting.
 func TestStreamedStateMatchesTFTypes(t *testing.T) {
-	streamedEqualsValue(t, usageListType(), usageColumns, benchUsage(50))
+	streamedEqualsValue(t, usageListType(), usageColumns, rowsOf(benchUsage(50)))
 	inv := []invoice{{lines: []billing.InvoiceLine{{ID: "l1", Number: billing.Of("INV1"), Amount: billing.Of(billing.Number("161.50"))}, {ID: "l2"}}}}
 	inv[0].first = &inv[0].lines[0]
 	streamedEqualsValue(t, listTypeOf(NewInvoicesDataSource, "invoices"), invoiceListColumns, inv)
@@ -56,7 +66,7 @@ const benchRows = 10000
 // BenchmarkUsageStateStreamed measures the fast read path: records
 // streamed to msgpack.
 func BenchmarkUsageStateStreamed(b *testing.B) {
-	rows := benchUsage(benchRows)
+	rows := rowsOf(benchUsage(benchRows))
 	var buf bytes.Buffer
 	b.ReportAllocs()
 	for b.Loop() {
@@ -76,7 +86,7 @@ func BenchmarkUsageStateStreamed(b *testing.B) {
 // route takes: a value tree, then tftypes' own msgpack encoding.
 func BenchmarkUsageStateTFTypes(b *testing.B) {
 	listType := usageListType()
-	rows := benchUsage(benchRows)
+	rows := rowsOf(benchUsage(benchRows))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := tfprotov6.NewDynamicValue(listType, listValue(listType, usageColumns, rows)); err != nil {

@@ -48,6 +48,8 @@ type providerModel struct {
 	Scopes            types.List    `tfsdk:"scopes"`
 	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
 	MaxRetries        types.Int64   `tfsdk:"max_retries"`
+	CacheDir          types.String  `tfsdk:"cache_dir"`
+	CacheMaxAge       types.String  `tfsdk:"cache_max_age"`
 }
 
 // providerData is handed to every data source.

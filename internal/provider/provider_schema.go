@@ -95,6 +95,8 @@ func (p *TalkdeskProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 				Description: fmt.Sprintf("Retries of one request after a network error, 429, 500, 502, 503, 504 or an unreadable body, with exponential backoff and jitter, honouring `Retry-After` (default %d, 0 to 20). Env: `%s`.", billing.DefaultMaxRetries, envMaxRetries),
 				Validators:  []validator.Int64{funcInt64(checkMaxRetries)},
 			},
+			"cache_dir":     cacheDirAttribute(),
+			"cache_max_age": cacheMaxAgeAttribute(),
 		},
 	}
 }

@@ -163,7 +163,9 @@ func TestDataInvariants(t *testing.T) {
 
 	type key struct{ acct, month, product string }
 	seen := map[key]bool{}
+	months := map[string]int{}
 	for _, u := range d.Usage {
+		months[u.Month]++
 		k := key{u.AccountID, u.Month, u.ProductID}
 		if !hex32.MatchString(u.ID) || ids[u.ID] || !own[u.AccountID] || !products[u.ProductID] ||
 			!products[u.AggrProductID] || seen[k] {
@@ -171,8 +173,8 @@ func TestDataInvariants(t *testing.T) {
 		}
 		ids[u.ID] = true
 		seen[k] = true
-		if u.Month < "2023-06" || u.Month > "2025-05" {
-			t.Errorf("usage month %s outside the 24 months before %s", u.Month, testNow)
+		if u.Month < "2023-07" || u.Month > "2025-06" {
+			t.Errorf("usage month %s outside the 24 months ending with the month of %s", u.Month, testNow)
 		}
 		units := cents(t, u.NumberOfUnits, "number_of_units")
 		price4 := int64(math.Round(u.Price * 10000))
@@ -182,6 +184,11 @@ func TestDataInvariants(t *testing.T) {
 		if got, want := cents(t, u.TotalAmount, "total_amount"), roundDiv(price4*units, 10000); got != want {
 			t.Errorf("usage %s total %v, want %d cents", u.ID, u.TotalAmount, want)
 		}
+	}
+	// The month of Now and the one before are open, the earlier ones
+	// closed: a data set holds both.
+	if len(months) != 24 || months["2025-06"] == 0 || months["2025-05"] == 0 || months["2023-07"] == 0 {
+		t.Errorf("usage months %v: want 24 months, 2023-07 to 2025-06 (the month of %s)", months, testNow)
 	}
 }
 

@@ -3,7 +3,7 @@ package sandbox
 import "time"
 
 // usageRecords makes, for every account and each of the UsageMonths months
-// ending with the month before Now, UsagePerAccountMonth rows for distinct
+// ending with the month of Now, UsagePerAccountMonth rows for distinct
 // usage products. Each account uses a stable set of products from month to
 // month, with varying volumes, as real consumption does.
 func (g *generator) usageRecords(accounts []Account) []UsageRecord {
@@ -14,7 +14,9 @@ func (g *generator) usageRecords(accounts []Account) []UsageRecord {
 	thisMonth := time.Date(g.o.Now.Year(), g.o.Now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	months := make([]string, g.o.UsageMonths)
 	for i := range months {
-		months[i] = addMonths(thisMonth, -(i + 1)).Format("2006-01")
+		// The month of Now and the one before are still open (their usage
+		// can change until invoiced): a data set holds open and closed months.
+		months[i] = addMonths(thisMonth, -i).Format("2006-01")
 	}
 	out := make([]UsageRecord, 0, len(accounts)*len(months)*k)
 	for _, acct := range accounts {

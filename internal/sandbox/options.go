@@ -53,7 +53,8 @@ type Options struct {
 	// with 2 to 6 lines. Default 12.
 	InvoicesPerAccount int
 	// UsageMonths is the number of months of usage, ending with the month
-	// before Now. Default 24.
+	// of Now (so the two open months, that month and the one before, are
+	// among them). Default 24.
 	UsageMonths int
 	// UsagePerAccountMonth is the number of usage rows per account and
 	// month. Default 6.

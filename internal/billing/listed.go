@@ -1,0 +1,141 @@
+package billing
+
+import (
+	"hash/maphash"
+	"slices"
+)
+
+// listed is what the paging routine decodes a page into and the snapshot
+// holds of a listing: a slice of records, or, for usage, compact rows.
+type listed interface {
+	[]Account | []Product | []Subscription | []InvoiceLine | *UsageRows
+}
+
+// rowsView is what the paging routine reads of a listed value.
+type rowsView interface {
+	Len() int
+	// rowID may share the rows' memory: compare it, don't keep it.
+	rowID(i int) string
+	// rowAccount is the row's account id; false for a collection without
+	// one.
+	rowAccount(i int) (string, bool)
+	// rowMonth is the row's month; false for a collection without one.
+	rowMonth(i int) (string, bool)
+}
+
+func view[S listed](s S) rowsView {
+	switch v := any(s).(type) {
+	case []Account:
+		return recordsView[Account](v)
+	case []Product:
+		return recordsView[Product](v)
+	case []Subscription:
+		return recordsView[Subscription](v)
+	case []InvoiceLine:
+		return recordsView[InvoiceLine](v)
+	case *UsageRows:
+		return usageView{v}
+	}
+	panic("internal error: not a listing type")
+}
+
+type recordsView[T record] []T
+
+func (v recordsView[T]) Len() int                        { return len(v) }
+func (v recordsView[T]) rowID(i int) string              { return recordID(&v[i]) }
+func (v recordsView[T]) rowAccount(i int) (string, bool) { return recordAccountID(&v[i]) }
+func (v recordsView[T]) rowMonth(int) (string, bool)     { return "", false }
+
+type usageView struct{ s *UsageRows }
+
+func (v usageView) Len() int { return v.s.Len() }
+func (v usageView) rowID(i int) string {
+	id, _ := v.s.texts(i)
+	return id
+}
+func (v usageView) rowAccount(i int) (string, bool) {
+	return v.s.RefValue(v.s.rows[i].str[UsageAccountID]).Value, true
+}
+func (v usageView) rowMonth(i int) (string, bool) {
+	return v.s.RefValue(v.s.rows[i].str[UsageMonth]).Value, true
+}
+
+// joiner builds a listed value from chosen rows of others, in order.
+type joiner[S listed] interface {
+	Add(s S, i int)
+	AddAll(s S)
+	Build() S
+}
+
+// newJoiner is a joiner with room for n rows.
+func newJoiner[S listed](n int) joiner[S] {
+	var j any
+	var zero S
+	switch any(zero).(type) {
+	case []Account:
+		j = newRecordsJoiner[Account](n)
+	case []Product:
+		j = newRecordsJoiner[Product](n)
+	case []Subscription:
+		j = newRecordsJoiner[Subscription](n)
+	case []InvoiceLine:
+		j = newRecordsJoiner[InvoiceLine](n)
+	case *UsageRows:
+		j = NewUsageRowsBuilder(n)
+	}
+	out, _ := j.(joiner[S])
+	return out
+}
+
+type recordsJoiner[T record] struct{ items []T }
+
+func newRecordsJoiner[T record](n int) *recordsJoiner[T] {
+	return &recordsJoiner[T]{items: make([]T, 0, n)}
+}
+func (j *recordsJoiner[T]) Add(s []T, i int) { j.items = append(j.items, s[i]) }
+func (j *recordsJoiner[T]) AddAll(s []T)     { j.items = append(j.items, s...) }
+func (j *recordsJoiner[T]) Build() []T       { return j.items }
+
+// laterDuplicates are the rows of v whose id an earlier row has, in
+// order. Ids are compared by hash first, so a million rows cost a sort of
+// sixteen bytes each rather than a map of their strings.
+func laterDuplicates(v rowsView) []int {
+	type entry struct {
+		hash uint64
+		row  int
+	}
+	seed := maphash.MakeSeed()
+	entries := make([]entry, v.Len())
+	for i := range entries {
+		entries[i] = entry{maphash.String(seed, v.rowID(i)), i}
+	}
+	slices.SortFunc(entries, func(a, b entry) int {
+		if a.hash != b.hash {
+			if a.hash < b.hash {
+				return -1
+			}
+			return 1
+		}
+		return a.row - b.row
+	})
+	var dups []int
+	for start := 0; start < len(entries); {
+		end := start + 1
+		for end < len(entries) && entries[end].hash == entries[start].hash {
+			end++
+		}
+		// Rows of one hash, in row order: each is a duplicate when an
+		// earlier one of them has its id (equal hashes need not be equal ids).
+		for k := start + 1; k < end; k++ {
+			for e := start; e < k; e++ {
+				if v.rowID(entries[e].row) == v.rowID(entries[k].row) {
+					dups = append(dups, entries[k].row)
+					break
+				}
+			}
+		}
+		start = end
+	}
+	slices.Sort(dups)
+	return dups
+}
