@@ -313,7 +313,9 @@ type assembly[S listed] struct {
 func newAssembly[S listed](first S, rows int) *assembly[S] {
 	a := &assembly[S]{next: 1, pending: map[int]S{}, joined: newJoiner[S](rows)}
 	if b, ok := any(a.joined).(*UsageRowsBuilder); ok {
-		b.reserveLike(any(first).(*UsageRows), rows)
+		if like, ok := any(first).(*UsageRows); ok {
+			b.reserveLike(like, rows)
+		}
 	}
 	a.put(1, first)
 	return a
