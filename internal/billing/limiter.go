@@ -60,6 +60,9 @@ type adaptiveLimiter struct {
 	// hold delays every request until then: the API said its quota is
 	// spent (RateLimit-Remaining: 0) until that time.
 	hold time.Time
+	// host, when set, shares the pace with the other processes of this
+	// host that read the same organization (see limiter_host.go).
+	host *hostShare
 }
 
 const (
@@ -112,6 +115,12 @@ func (a *adaptiveLimiter) Wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 	defer func() { <-a.turn }()
+	if a.host != nil {
+		if err := a.hostTurn(ctx); err == nil || ctx.Err() != nil {
+			return err
+		}
+		// The state file failed this once: pace alone for this request.
+	}
 	now := time.Now()
 	if hold := a.raise(ctx, now); hold > 0 {
 		t := time.NewTimer(hold)
@@ -136,6 +145,10 @@ type answer struct {
 func (a *adaptiveLimiter) raise(ctx context.Context, now time.Time) time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.raiseLocked(ctx, now)
+}
+
+func (a *adaptiveLimiter) raiseLocked(ctx context.Context, now time.Time) time.Duration {
 	hold := a.hold.Sub(now)
 	if a.current >= a.ceiling || a.signals == 0 {
 		return max(hold, 0)
@@ -172,7 +185,11 @@ func (a *adaptiveLimiter) observe(ctx context.Context, sent, now time.Time, stat
 		a.holdFor(ctx, now, d)
 	}
 	if status == http.StatusTooManyRequests {
-		a.throttled(ctx, sent, now)
+		if a.host == nil || a.hostThrottled(ctx, sent, now) != nil {
+			a.mu.Lock()
+			a.throttledLocked(ctx, sent, now, 1)
+			a.mu.Unlock()
+		}
 		return
 	}
 	a.accepted(sent, now)
@@ -220,13 +237,13 @@ func (a *adaptiveLimiter) grantedBetween(from, to time.Time) float64 {
 	return float64(n) / to.Sub(from).Seconds()
 }
 
-// throttled handles a 429 for a request sent at sent.
-func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// throttledLocked handles a 429 for a request sent at sent, and reports
+// whether it lowered the pace. share scales what this process's own
+// answers measured up to what every process sharing its pace was granted.
+func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Time, share float64) bool {
 	average(&a.refusalTrip, now.Sub(sent))
 	if sent.Before(a.mark) {
-		return // sent before the last decrease: the same burst
+		return false // sent before the last decrease: the same burst
 	}
 	a.record(answer{sent: sent})
 	// Requests sent in the last round trip may not be answered yet.
@@ -238,11 +255,11 @@ func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
 	if a.signals > 0 && span < minMeasure {
 		// Too soon after the last decrease to measure anything: count it,
 		// and let a later 429 decide with a measurement.
-		return
+		return false
 	}
 	granted := 0.0
 	if a.signals > 0 {
-		granted = a.grantedBetween(a.mark, end)
+		granted = a.grantedBetween(a.mark, end) * share
 	}
 	why := "429 without a measurement yet"
 	if a.signals > 0 {
@@ -274,16 +291,25 @@ func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
 	if tokens := a.lim.TokensAt(now); tokens >= 1 {
 		a.lim.ReserveN(now, int(tokens))
 	}
+	return true
 }
 
 // holdFor holds every request for d, as the API's headers asked.
 func (a *adaptiveLimiter) holdFor(ctx context.Context, now time.Time, d time.Duration) {
 	d = min(d, maxHold)
+	if a.host != nil && a.hostHold(ctx, now.Add(d)) == nil {
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if until := now.Add(d); until.After(a.hold) {
+	a.holdLocked(ctx, now, now.Add(d))
+}
+
+// holdLocked holds every request until then.
+func (a *adaptiveLimiter) holdLocked(ctx context.Context, now, until time.Time) {
+	if until.After(a.hold) {
 		if !a.hold.After(now) {
-			a.debug(ctx, "talkdesk API pace: quota spent, holding requests", map[string]any{"hold": d.String()})
+			a.debug(ctx, "talkdesk API pace: quota spent, holding requests", map[string]any{"hold": until.Sub(now).String()})
 		}
 		a.hold = until
 	}

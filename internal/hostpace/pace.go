@@ -48,6 +48,9 @@ type Board struct {
 	Burst int
 	// Hold delays every turn until then.
 	Hold time.Time
+	// Drain, when set, drops the turns saved up during a quiet spell: the
+	// quota's own bucket is empty.
+	Drain bool
 	// Turns counts the turns taken since the file was made.
 	Turns uint64
 	// Members counts the live shares, this process's included (read only).
@@ -254,6 +257,10 @@ func (s *state) board() Board {
 
 func (s *state) set(b Board, now time.Time) {
 	s.Rate, s.Burst, s.Learned = b.Rate, b.Burst, b.Learned
+	if b.Drain && s.Rate > 0 {
+		tolerance := time.Duration(float64(max(s.Burst-1, 0)) * float64(time.Second) / s.Rate)
+		s.Next = max(s.Next, now.Add(tolerance).UnixNano())
+	}
 	s.Hold = 0
 	if b.Hold.After(now) {
 		s.Hold = b.Hold.UnixNano()
