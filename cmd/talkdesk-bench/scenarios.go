@@ -49,6 +49,7 @@ func scenarios(quick bool) []scenario {
 	out = append(out, usageEndToEndScenarios(quick)...)
 	out = append(out, fanOutScenarios(quick)...)
 	out = append(out, pacingScenarios(quick)...)
+	out = append(out, hostPaceScenarios(quick)...)
 	return out
 }
 

@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -33,6 +34,17 @@ import (
 // client has stopped. A probe refused at the level it started from
 // lengthens the next quiet spell.
 //
+// Unseen peers: runs on other hosts that share the quota each measure a
+// small share of the ceiling and, probing alone, their probes would add
+// up to a quota always probed. A 429 that comes while the pace is settled
+// (not probing) is another client's probe or arrival: each one doubles
+// the next quiet spells (crowd), up to the ceiling over the measured
+// grant (a small share: peers are likely) and at most crowdMax times.
+// Among peers every spell is drawn within ±spellJitter so that runs that
+// started together do not probe together. A probe that brings the pace back to
+// the ceiling forgets the crowd, so a lone run whose quota returns, which
+// sees no such 429, probes as often as ever.
+//
 // Only one caller at a time holds a reservation of the underlying
 // rate.Limiter, so a decrease applies to the very next request instead of
 // after every reservation already queued at the old pace.
@@ -57,6 +69,10 @@ type adaptiveLimiter struct {
 	quiet                  time.Duration // no 429 for this long before probing upward
 	probing                bool          // the pace has risen since the last decrease
 	settledRate            float64       // the pace the last decrease chose; a probe starts there
+	early                  int           // 429s too soon after the last decrease to measure
+	crowd                  int           // 429s while settled since the pace was last at the ceiling
+	spell                  time.Duration // this quiet spell: quiet, times the crowd's factor, jittered
+	rng                    *rand.Rand
 	// hold delays every request until then: the API said its quota is
 	// spent (RateLimit-Remaining: 0) until that time.
 	hold time.Time
@@ -78,6 +94,16 @@ const (
 	// after a probe refused at the grant measured before it.
 	quietBase = 2 * time.Second
 	quietMax  = 3 * time.Second
+	// crowdMax bounds the factor of the quiet spells among unseen peers,
+	// and spellJitter is the share by which a spell is drawn shorter or
+	// longer.
+	crowdMax    = 8
+	spellJitter = 0.2
+	// earlyCuts is how many 429s, too soon after a decrease to measure,
+	// lower the pace again without a measurement: many runs starting
+	// together on one quota come down to their share in a few round
+	// trips instead of a measurement each.
+	earlyCuts = 2
 	// probeGrowth is the factor per second by which a probe raises the
 	// pace; it rises at least linearly from the settled pace to the
 	// ceiling in probeLinear, so that a pace cut low comes back soon.
@@ -99,7 +125,8 @@ const (
 func newAdaptiveLimiter(rps float64, log Logger) *adaptiveLimiter {
 	return &adaptiveLimiter{
 		lim: rate.NewLimiter(rate.Limit(rps), burstFor(rps)), ceiling: rps, current: rps,
-		turn: make(chan struct{}, 1), log: log, quiet: quietBase,
+		turn: make(chan struct{}, 1), log: log, quiet: quietBase, spell: quietBase,
+		rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 }
 
@@ -153,7 +180,7 @@ func (a *adaptiveLimiter) raiseLocked(ctx context.Context, now time.Time) time.D
 	if a.current >= a.ceiling || a.signals == 0 {
 		return max(hold, 0)
 	}
-	start := a.lastSignal.Add(a.quiet)
+	start := a.lastSignal.Add(a.spell)
 	if now.Before(start) {
 		return max(hold, 0)
 	}
@@ -172,6 +199,7 @@ func (a *adaptiveLimiter) raiseLocked(ctx context.Context, now time.Time) time.D
 		a.probing = true
 		a.setLocked(now, next)
 		if next == a.ceiling {
+			a.crowd = 0
 			a.debug(ctx, "talkdesk API pace: back at the configured rate", map[string]any{"rate": round2(next)})
 		}
 	}
@@ -252,18 +280,26 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 		end = sent
 	}
 	span := end.Sub(a.mark)
+	unmeasured := a.signals == 0
 	if a.signals > 0 && span < minMeasure {
 		// Too soon after the last decrease to measure anything: count it,
 		// and let a later 429 decide with a measurement.
-		return false
+		a.early++
+		if a.early < earlyCuts {
+			return false
+		}
+		unmeasured = true
 	}
 	granted := 0.0
-	if a.signals > 0 {
+	if !unmeasured {
 		granted = a.grantedBetween(a.mark, end) * share
 	}
 	why := "429 without a measurement yet"
 	if a.signals > 0 {
 		why = "429: every request refused since the last decrease"
+	}
+	if a.early > 0 {
+		why = "429s too soon after the last decrease to measure"
 	}
 	next := a.current * firstCut
 	if granted > 0 {
@@ -278,11 +314,16 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 		}
 		a.estimate = granted
 	}
+	if a.signals > 0 && !a.probing {
+		a.crowd++ // settled, and still refused
+	}
+	a.spell = a.quietSpell()
 	next = max(next, minRate)
 	a.debug(ctx, "talkdesk API pace lowered", map[string]any{
-		"reason": why, "from": round2(a.current), "rate": round2(next), "measured_grant": round2(granted), "next_probe_after": a.quiet.String(),
+		"reason": why, "from": round2(a.current), "rate": round2(next), "measured_grant": round2(granted), "next_probe_after": a.spell.String(),
 	})
 	a.signals++
+	a.early = 0
 	a.lastSignal, a.mark, a.answers = now, now, a.answers[:0]
 	a.probing = false
 	a.settledRate = next
@@ -292,6 +333,17 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 		a.lim.ReserveN(now, int(tokens))
 	}
 	return true
+}
+
+// quietSpell draws the next quiet spell: quiet, lengthened among a crowd
+// of unseen peers, jittered.
+func (a *adaptiveLimiter) quietSpell() time.Duration {
+	if a.crowd == 0 || a.estimate <= 0 {
+		return a.quiet // alone, as far as this run can tell
+	}
+	factor := max(1, min(math.Pow(2, float64(a.crowd)), a.ceiling/a.estimate, crowdMax))
+	jitter := 1 + spellJitter*(2*a.rng.Float64()-1)
+	return time.Duration(float64(a.quiet) * factor * jitter)
 }
 
 // holdFor holds every request for d, as the API's headers asked.
