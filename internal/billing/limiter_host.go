@@ -42,6 +42,7 @@ type hostDecision struct {
 	Signals     int           `json:"signals"`
 	Estimate    float64       `json:"grant"`
 	Quiet       time.Duration `json:"quiet"`
+	Spell       time.Duration `json:"spell"`
 	Settled     float64       `json:"settled"`
 	Probing     bool          `json:"probing"`
 	TurnsAtMark uint64        `json:"turns_at_mark"`
@@ -210,7 +211,7 @@ func (a *adaptiveLimiter) adoptLocked(ctx context.Context, b *hostpace.Board) {
 		"from": round2(a.current), "rate": round2(b.Rate), "measured_grant": round2(d.Estimate), "processes": b.Members,
 	})
 	h.gen, h.turnsAtMark = d.Gen, d.TurnsAtMark
-	a.signals, a.estimate, a.quiet, a.settledRate, a.probing = d.Signals, d.Estimate, d.Quiet, d.Settled, d.Probing
+	a.signals, a.estimate, a.quiet, a.spell, a.settledRate, a.probing = d.Signals, d.Estimate, d.Quiet, d.Spell, d.Settled, d.Probing
 	a.lastSignal, a.mark = mark, mark
 	kept := a.answers[:0]
 	for _, ans := range a.answers {
@@ -231,7 +232,7 @@ func (a *adaptiveLimiter) publishLocked(b *hostpace.Board) {
 	}
 	raw, err := json.Marshal(hostDecision{
 		Gen: h.gen, Mark: a.lastSignal.UnixNano(), Signals: a.signals, Estimate: a.estimate,
-		Quiet: a.quiet, Settled: a.settledRate, Probing: a.probing, TurnsAtMark: h.turnsAtMark,
+		Quiet: a.quiet, Spell: a.spell, Settled: a.settledRate, Probing: a.probing, TurnsAtMark: h.turnsAtMark,
 	})
 	if err == nil {
 		b.Learned = raw
