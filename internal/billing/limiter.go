@@ -309,6 +309,10 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 		// the next one. A new level of grant: probe again soon.
 		if a.probing && a.estimate > 0 && math.Abs(granted-a.estimate) <= sameLevel*a.estimate {
 			a.quiet = min(a.quiet*3/2, quietMax)
+			// Nor does the pace settle above where the probe started: what
+			// the probe got beyond it was taken from the quota's other
+			// clients for as long as the probe lasted.
+			next = min(next, a.settledRate)
 		} else {
 			a.quiet = quietBase
 		}

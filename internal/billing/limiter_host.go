@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"encoding/json"
+	"math/rand/v2"
 	"path/filepath"
 	"sync"
 	"time"
@@ -120,6 +121,11 @@ func (a *adaptiveLimiter) hostTurn(ctx context.Context) error {
 		a.hostFailed(ctx, err)
 		return err
 	}
+	// Each turn is sent at a random point of its interval: turns exactly
+	// one interval apart lock onto the refill of the quota's bucket and
+	// leave every refusal to the organization's other clients, which the
+	// pace then never hears of.
+	at = at.Add(time.Duration(rand.Float64() * float64(time.Second) / max(minRate, a.Rate())))
 	if d := time.Until(at); d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()

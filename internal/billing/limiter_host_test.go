@@ -102,15 +102,8 @@ func TestHostPaceAcrossProcesses(t *testing.T) {
 		data := genAccounts(pages * 5)
 		setRecords(f, endpointAccounts.path, data)
 		runs := runHelpers(t, f, procs, rps, tmpdirs)
-		requests, throttled := 0, 0
-		for i, r := range runs {
-			if r.rows != len(data) {
-				t.Errorf("process %d read %d rows, want %d", i, r.rows, len(data))
-			}
-			requests += r.requests
-			throttled += r.throttled
-		}
-		return float64(throttled) / float64(max(requests, 1)), runs, f
+		_, _, share := refusedShare(t, runs, len(data))
+		return share, runs, f
 	}
 	shared := t.TempDir()
 	one, runs, f := share(t, func(int) string { return shared })
@@ -167,15 +160,7 @@ func TestHostPaceLearnsTogether(t *testing.T) {
 	setRecords(f, endpointAccounts.path, data)
 	shared := t.TempDir()
 	runs := runHelpers(t, f, procs, 25, func(int) string { return shared })
-	requests, throttled := 0, 0
-	for i, r := range runs {
-		if r.rows != len(data) {
-			t.Errorf("process %d read %d rows, want %d", i, r.rows, len(data))
-		}
-		requests += r.requests
-		throttled += r.throttled
-	}
-	share := float64(throttled) / float64(requests)
+	requests, throttled, share := refusedShare(t, runs, len(data))
 	t.Logf("%d requests, %d refused (%.1f%%)", requests, throttled, 100*share)
 	if share > 0.08 {
 		t.Errorf("%.1f%% of requests refused, want at most 8%%", 100*share)
@@ -211,6 +196,20 @@ func TestUnusablePaceDirectory(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d log lines about the unusable directory, want 1", n)
 	}
+}
+
+// refusedShare checks that every run read want rows and sums their
+// requests and 429s.
+func refusedShare(t *testing.T, runs []helperRun, want int) (requests, throttled int, share float64) {
+	t.Helper()
+	for i, r := range runs {
+		if r.rows != want {
+			t.Errorf("process %d read %d rows, want %d", i, r.rows, want)
+		}
+		requests += r.requests
+		throttled += r.throttled
+	}
+	return requests, throttled, float64(throttled) / float64(max(requests, 1))
 }
 
 func minTime(a, b time.Time) time.Time {

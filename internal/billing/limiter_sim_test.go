@@ -350,3 +350,24 @@ func TestSimUnseenPeers(t *testing.T) {
 		}
 	}
 }
+
+// TestSimOneHostBesideForeign: the runs of one host share one pace, so
+// on the quota they are one client: 1,236 pages beside a foreign client
+// spending 5 of the 25 req/s. The pace must settle under the leftover
+// quota, not take what the foreign client needs: few 429s for either.
+func TestSimOneHostBesideForeign(t *testing.T) {
+	res := simulate(t, 25, simQuota{rate: 25, burst: 25, foreign: 5}, 50*time.Millisecond, []int{1236}, nil)
+	leftover := 1236.0 / 20
+	ratio := res.end.Seconds() / leftover
+	t.Logf("%d requests, %d refused (%.1f%%), foreign refused %d of %d (%.1f%%), %.1fs = %.2f x the leftover quota's time",
+		res.sent, res.refused, 100*res.share(), res.foreignRefused, res.foreignSent, 100*res.foreignShare(), res.end.Seconds(), ratio)
+	if res.share() > 0.02 {
+		t.Errorf("%.1f%% of requests refused, want at most 2%%", 100*res.share())
+	}
+	if res.foreignShare() > 0.03 {
+		t.Errorf("the foreign client was refused %.1f%% of the time, want at most 3%%", 100*res.foreignShare())
+	}
+	if ratio > 1.1 {
+		t.Errorf("%.2f x the leftover quota's time, want at most 1.1", ratio)
+	}
+}
