@@ -45,7 +45,7 @@ type result struct {
 }
 
 func main() {
-	if wrapped() {
+	if wrapped() || clientProcess() {
 		return
 	}
 	only := flag.String("only", "", "run only scenarios whose name contains this")

@@ -51,6 +51,7 @@ func scenarios(quick bool) []scenario {
 	out = append(out, usageMemoryScenarios(quick)...)
 	out = append(out, fanOutScenarios(quick)...)
 	out = append(out, pacingScenarios(quick)...)
+	out = append(out, hostPaceScenarios(quick)...)
 	return out
 }
 

@@ -100,6 +100,7 @@ func New(cfg Config) (*Client, error) {
 		limiter:     newAdaptiveLimiter(rps, cfg.Logger),
 		pageWorkers: min(32, int(rps/2)+2),
 	}
+	c.limiter.shareHost(hostPace(cfg))
 	if c.userAgent == "" {
 		c.userAgent = "terraform-provider-talkdesk-billing"
 	}

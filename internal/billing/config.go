@@ -78,8 +78,14 @@ type Config struct {
 	// Scopes requested with client credentials; nil means DefaultScopes.
 	Scopes []string
 
-	// RequestsPerSecond caps the pace of every request of this client.
+	// RequestsPerSecond caps the pace of every request of this client,
+	// and of every provider process of this host reading the same
+	// Organization: they share one pace (see internal/hostpace) unless
+	// PaceAlone is set or the organization cannot be named.
 	RequestsPerSecond float64
+	// PaceAlone paces this client alone, as if no other process of the
+	// host read the organization.
+	PaceAlone bool
 	// MaxRetries bounds the retries of one request (attempts = 1 + MaxRetries).
 	// Negative means DefaultMaxRetries; 0 disables retries.
 	MaxRetries int

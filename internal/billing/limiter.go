@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -33,6 +34,17 @@ import (
 // client has stopped. A probe refused at the level it started from
 // lengthens the next quiet spell.
 //
+// Unseen peers: runs on other hosts that share the quota each measure a
+// small share of the ceiling and, probing alone, their probes would add
+// up to a quota always probed. A 429 that comes while the pace is settled
+// (not probing) is another client's probe or arrival: each one doubles
+// the next quiet spells (crowd), up to the ceiling over the measured
+// grant (a small share: peers are likely) and at most crowdMax times.
+// Among peers every spell is drawn within ±spellJitter so that runs that
+// started together do not probe together. A probe that brings the pace back to
+// the ceiling forgets the crowd, so a lone run whose quota returns, which
+// sees no such 429, probes as often as ever.
+//
 // Only one caller at a time holds a reservation of the underlying
 // rate.Limiter, so a decrease applies to the very next request instead of
 // after every reservation already queued at the old pace.
@@ -57,9 +69,16 @@ type adaptiveLimiter struct {
 	quiet                  time.Duration // no 429 for this long before probing upward
 	probing                bool          // the pace has risen since the last decrease
 	settledRate            float64       // the pace the last decrease chose; a probe starts there
+	early                  int           // 429s too soon after the last decrease to measure
+	crowd                  int           // 429s while settled since the pace was last at the ceiling
+	spell                  time.Duration // this quiet spell: quiet, times the crowd's factor, jittered
+	rng                    *rand.Rand
 	// hold delays every request until then: the API said its quota is
 	// spent (RateLimit-Remaining: 0) until that time.
 	hold time.Time
+	// host, when set, shares the pace with the other processes of this
+	// host that read the same organization (see limiter_host.go).
+	host *hostShare
 }
 
 const (
@@ -75,6 +94,16 @@ const (
 	// after a probe refused at the grant measured before it.
 	quietBase = 2 * time.Second
 	quietMax  = 3 * time.Second
+	// crowdMax bounds the factor of the quiet spells among unseen peers,
+	// and spellJitter is the share by which a spell is drawn shorter or
+	// longer.
+	crowdMax    = 8
+	spellJitter = 0.2
+	// earlyCuts is how many 429s, too soon after a decrease to measure,
+	// lower the pace again without a measurement: many runs starting
+	// together on one quota come down to their share in a few round
+	// trips instead of a measurement each.
+	earlyCuts = 2
 	// probeGrowth is the factor per second by which a probe raises the
 	// pace; it rises at least linearly from the settled pace to the
 	// ceiling in probeLinear, so that a pace cut low comes back soon.
@@ -96,7 +125,8 @@ const (
 func newAdaptiveLimiter(rps float64, log Logger) *adaptiveLimiter {
 	return &adaptiveLimiter{
 		lim: rate.NewLimiter(rate.Limit(rps), burstFor(rps)), ceiling: rps, current: rps,
-		turn: make(chan struct{}, 1), log: log, quiet: quietBase,
+		turn: make(chan struct{}, 1), log: log, quiet: quietBase, spell: quietBase,
+		rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 }
 
@@ -112,6 +142,12 @@ func (a *adaptiveLimiter) Wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 	defer func() { <-a.turn }()
+	if a.host != nil {
+		if err := a.hostTurn(ctx); err == nil || ctx.Err() != nil {
+			return err
+		}
+		// The state file failed this once: pace alone for this request.
+	}
 	now := time.Now()
 	if hold := a.raise(ctx, now); hold > 0 {
 		t := time.NewTimer(hold)
@@ -136,11 +172,15 @@ type answer struct {
 func (a *adaptiveLimiter) raise(ctx context.Context, now time.Time) time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	return a.raiseLocked(ctx, now)
+}
+
+func (a *adaptiveLimiter) raiseLocked(ctx context.Context, now time.Time) time.Duration {
 	hold := a.hold.Sub(now)
 	if a.current >= a.ceiling || a.signals == 0 {
 		return max(hold, 0)
 	}
-	start := a.lastSignal.Add(a.quiet)
+	start := a.lastSignal.Add(a.spell)
 	if now.Before(start) {
 		return max(hold, 0)
 	}
@@ -159,6 +199,7 @@ func (a *adaptiveLimiter) raise(ctx context.Context, now time.Time) time.Duratio
 		a.probing = true
 		a.setLocked(now, next)
 		if next == a.ceiling {
+			a.crowd = 0
 			a.debug(ctx, "talkdesk API pace: back at the configured rate", map[string]any{"rate": round2(next)})
 		}
 	}
@@ -172,7 +213,11 @@ func (a *adaptiveLimiter) observe(ctx context.Context, sent, now time.Time, stat
 		a.holdFor(ctx, now, d)
 	}
 	if status == http.StatusTooManyRequests {
-		a.throttled(ctx, sent, now)
+		if a.host == nil || a.hostThrottled(ctx, sent, now) != nil {
+			a.mu.Lock()
+			a.throttledLocked(ctx, sent, now, 1)
+			a.mu.Unlock()
+		}
 		return
 	}
 	a.accepted(sent, now)
@@ -220,13 +265,13 @@ func (a *adaptiveLimiter) grantedBetween(from, to time.Time) float64 {
 	return float64(n) / to.Sub(from).Seconds()
 }
 
-// throttled handles a 429 for a request sent at sent.
-func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// throttledLocked handles a 429 for a request sent at sent, and reports
+// whether it lowered the pace. share scales what this process's own
+// answers measured up to what every process sharing its pace was granted.
+func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Time, share float64) bool {
 	average(&a.refusalTrip, now.Sub(sent))
 	if sent.Before(a.mark) {
-		return // sent before the last decrease: the same burst
+		return false // sent before the last decrease: the same burst
 	}
 	a.record(answer{sent: sent})
 	// Requests sent in the last round trip may not be answered yet.
@@ -235,18 +280,26 @@ func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
 		end = sent
 	}
 	span := end.Sub(a.mark)
+	unmeasured := a.signals == 0
 	if a.signals > 0 && span < minMeasure {
 		// Too soon after the last decrease to measure anything: count it,
 		// and let a later 429 decide with a measurement.
-		return
+		a.early++
+		if a.early < earlyCuts {
+			return false
+		}
+		unmeasured = true
 	}
 	granted := 0.0
-	if a.signals > 0 {
-		granted = a.grantedBetween(a.mark, end)
+	if !unmeasured {
+		granted = a.grantedBetween(a.mark, end) * share
 	}
 	why := "429 without a measurement yet"
 	if a.signals > 0 {
 		why = "429: every request refused since the last decrease"
+	}
+	if a.early > 0 {
+		why = "429s too soon after the last decrease to measure"
 	}
 	next := a.current * firstCut
 	if granted > 0 {
@@ -256,16 +309,25 @@ func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
 		// the next one. A new level of grant: probe again soon.
 		if a.probing && a.estimate > 0 && math.Abs(granted-a.estimate) <= sameLevel*a.estimate {
 			a.quiet = min(a.quiet*3/2, quietMax)
+			// Nor does the pace settle above where the probe started: what
+			// the probe got beyond it was taken from the quota's other
+			// clients for as long as the probe lasted.
+			next = min(next, a.settledRate)
 		} else {
 			a.quiet = quietBase
 		}
 		a.estimate = granted
 	}
+	if a.signals > 0 && !a.probing {
+		a.crowd++ // settled, and still refused
+	}
+	a.spell = a.quietSpell()
 	next = max(next, minRate)
 	a.debug(ctx, "talkdesk API pace lowered", map[string]any{
-		"reason": why, "from": round2(a.current), "rate": round2(next), "measured_grant": round2(granted), "next_probe_after": a.quiet.String(),
+		"reason": why, "from": round2(a.current), "rate": round2(next), "measured_grant": round2(granted), "next_probe_after": a.spell.String(),
 	})
 	a.signals++
+	a.early = 0
 	a.lastSignal, a.mark, a.answers = now, now, a.answers[:0]
 	a.probing = false
 	a.settledRate = next
@@ -274,16 +336,36 @@ func (a *adaptiveLimiter) throttled(ctx context.Context, sent, now time.Time) {
 	if tokens := a.lim.TokensAt(now); tokens >= 1 {
 		a.lim.ReserveN(now, int(tokens))
 	}
+	return true
+}
+
+// quietSpell draws the next quiet spell: quiet, lengthened among a crowd
+// of unseen peers, jittered.
+func (a *adaptiveLimiter) quietSpell() time.Duration {
+	if a.crowd == 0 || a.estimate <= 0 {
+		return a.quiet // alone, as far as this run can tell
+	}
+	factor := max(1, min(math.Pow(2, float64(a.crowd)), a.ceiling/a.estimate, crowdMax))
+	jitter := 1 + spellJitter*(2*a.rng.Float64()-1)
+	return time.Duration(float64(a.quiet) * factor * jitter)
 }
 
 // holdFor holds every request for d, as the API's headers asked.
 func (a *adaptiveLimiter) holdFor(ctx context.Context, now time.Time, d time.Duration) {
 	d = min(d, maxHold)
+	if a.host != nil && a.hostHold(ctx, now.Add(d)) == nil {
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if until := now.Add(d); until.After(a.hold) {
+	a.holdLocked(ctx, now, now.Add(d))
+}
+
+// holdLocked holds every request until then.
+func (a *adaptiveLimiter) holdLocked(ctx context.Context, now, until time.Time) {
+	if until.After(a.hold) {
 		if !a.hold.After(now) {
-			a.debug(ctx, "talkdesk API pace: quota spent, holding requests", map[string]any{"hold": d.String()})
+			a.debug(ctx, "talkdesk API pace: quota spent, holding requests", map[string]any{"hold": until.Sub(now).String()})
 		}
 		a.hold = until
 	}

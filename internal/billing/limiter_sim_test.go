@@ -27,6 +27,9 @@ type simQuota struct {
 	// slow429 answers 429s after the same latency as pages; otherwise
 	// they come back at once (as the sandbox answers them).
 	slow429 bool
+	// foreign is the rate of another integration of the organization on
+	// the same quota: it sends steadily, whatever the answers.
+	foreign float64
 }
 
 type simStep struct {
@@ -49,6 +52,21 @@ type simResult struct {
 	sent    int
 	refused int
 	end     time.Duration // when the last client read its last page
+	// foreignSent and foreignRefused count the foreign client's requests.
+	foreignSent, foreignRefused int
+}
+
+func (r simResult) foreignShare() float64 {
+	return float64(r.foreignRefused) / float64(max(r.foreignSent, 1))
+}
+
+// spread is the spread of the clients' finish times over the last one.
+func (r simResult) spread() float64 {
+	first := r.end
+	for _, c := range r.clients {
+		first = min(first, c.finished)
+	}
+	return (r.end - first).Seconds() / r.end.Seconds()
 }
 
 func (r simResult) share() float64 { return float64(r.refused) / float64(r.sent) }
@@ -72,13 +90,17 @@ func simulate(t *testing.T, ceiling float64, quota simQuota, latency time.Durati
 		nextSend  []time.Duration
 		responses []response
 		step      int
+		foreignAt time.Duration
+		foreign   struct{ sent, refused int }
 	)
 	for i, n := range pages {
 		var log Logger
 		if os.Getenv("SIM_TRACE") != "" {
 			log = simTrace{t: t, client: i, now: &clock}
 		}
-		clients = append(clients, &simClient{a: newAdaptiveLimiter(ceiling, log), pages: n})
+		lim := newAdaptiveLimiter(ceiling, log)
+		lim.rng = rand.New(rand.NewPCG(simSeed, uint64(i)))
+		clients = append(clients, &simClient{a: lim, pages: n})
 		s := time.Duration(0)
 		if i < len(start) {
 			s = start[i]
@@ -105,6 +127,13 @@ func simulate(t *testing.T, ceiling float64, quota simQuota, latency time.Durati
 		}
 		if who < 0 {
 			break
+		}
+		// The foreign client's requests up to this event.
+		for ; quota.foreign > 0 && foreignAt <= at; foreignAt += time.Duration(float64(time.Second) / quota.foreign) {
+			foreign.sent++
+			if !server.AllowN(t0.Add(foreignAt), 1) {
+				foreign.refused++
+			}
 		}
 		now := t0.Add(at)
 		clock = at
@@ -148,7 +177,7 @@ func simulate(t *testing.T, ceiling float64, quota simQuota, latency time.Durati
 		jitter := time.Duration(rng.IntN(4000)) * time.Microsecond
 		nextSend[who] = at + hold + c.a.lim.ReserveN(from, 1).DelayFrom(from) + jitter
 	}
-	res := simResult{clients: clients}
+	res := simResult{clients: clients, foreignSent: foreign.sent, foreignRefused: foreign.refused}
 	for _, c := range clients {
 		if c.pages > 0 {
 			t.Fatalf("simulation stopped with %d pages unread", c.pages)
@@ -287,5 +316,58 @@ func TestSimSettingBelowGrant(t *testing.T) {
 	// A burst of 2 (a fifth of the rate) up front, then 10 req/s.
 	if least := time.Duration(float64(100-burstFor(10)) / 10 * float64(time.Second)); res.end < least {
 		t.Errorf("read took %v, faster than the 10 req/s setting allows (%v)", res.end, least)
+	}
+}
+
+// TestSimUnseenPeers: runs on separate hosts (nothing shared) start
+// together on a 25 req/s quota that a foreign client also spends at 5
+// req/s. Their probes must not add up: few 429s, the foreign client
+// barely refused, and the reads done in about the time the leftover quota
+// allows. (Probing every 2-3 s each, as a lone run does, six runs had
+// 14% of their requests refused and twelve 27%.)
+func TestSimUnseenPeers(t *testing.T) {
+	for _, tc := range []struct {
+		runs    int
+		refused float64 // the most 429s, as a share of the runs' requests
+	}{{2, 0.05}, {6, 0.06}, {12, 0.10}} {
+		pages := make([]int, tc.runs)
+		for i := range pages {
+			pages[i] = 206
+		}
+		res := simulate(t, 25, simQuota{rate: 25, burst: 25, foreign: 5}, 50*time.Millisecond, pages, nil)
+		leftover := float64(206*tc.runs) / 20
+		ratio := res.end.Seconds() / leftover
+		t.Logf("%d runs: %d requests, %d refused (%.1f%%), foreign refused %d of %d (%.1f%%), %.1fs = %.2f x the leftover quota's time, finish spread %.0f%%",
+			tc.runs, res.sent, res.refused, 100*res.share(), res.foreignRefused, res.foreignSent, 100*res.foreignShare(), res.end.Seconds(), ratio, 100*res.spread())
+		if res.share() > tc.refused {
+			t.Errorf("%d runs: %.1f%% of requests refused, want at most %.0f%%", tc.runs, 100*res.share(), 100*tc.refused)
+		}
+		if res.foreignShare() > 0.03 {
+			t.Errorf("%d runs: the foreign client was refused %.1f%% of the time, want at most 3%%", tc.runs, 100*res.foreignShare())
+		}
+		if ratio > 1.2 {
+			t.Errorf("%d runs: %.2f x the leftover quota's time, want at most 1.2", tc.runs, ratio)
+		}
+	}
+}
+
+// TestSimOneHostBesideForeign: the runs of one host share one pace, so
+// on the quota they are one client: 1,236 pages beside a foreign client
+// spending 5 of the 25 req/s. The pace must settle under the leftover
+// quota, not take what the foreign client needs: few 429s for either.
+func TestSimOneHostBesideForeign(t *testing.T) {
+	res := simulate(t, 25, simQuota{rate: 25, burst: 25, foreign: 5}, 50*time.Millisecond, []int{1236}, nil)
+	leftover := 1236.0 / 20
+	ratio := res.end.Seconds() / leftover
+	t.Logf("%d requests, %d refused (%.1f%%), foreign refused %d of %d (%.1f%%), %.1fs = %.2f x the leftover quota's time",
+		res.sent, res.refused, 100*res.share(), res.foreignRefused, res.foreignSent, 100*res.foreignShare(), res.end.Seconds(), ratio)
+	if res.share() > 0.02 {
+		t.Errorf("%.1f%% of requests refused, want at most 2%%", 100*res.share())
+	}
+	if res.foreignShare() > 0.03 {
+		t.Errorf("the foreign client was refused %.1f%% of the time, want at most 3%%", 100*res.foreignShare())
+	}
+	if ratio > 1.1 {
+		t.Errorf("%.2f x the leftover quota's time, want at most 1.1", ratio)
 	}
 }

@@ -144,14 +144,19 @@ func TestLimiterDecisions(t *testing.T) {
 	last := at(1391 + 62.5)
 
 	// No probe before the quiet spell ends, then growth up to the ceiling
-	// and never beyond it.
-	a.raise(ctx, last.Add(quietBase-time.Millisecond))
+	// and never beyond it. (The 429 came while the pace was settled:
+	// peers are likely, and the spell is longer than quietBase.)
+	spell := a.spell
+	if spell < quietBase {
+		t.Errorf("quiet spell %v, want at least %v", spell, quietBase)
+	}
+	a.raise(ctx, last.Add(spell-time.Millisecond))
 	if got := a.Rate(); got != 0.95*10 {
 		t.Errorf("pace rose to %v before the quiet spell ended", got)
 	}
 	prev := a.Rate()
 	for ms := 0; ms <= 4000; ms += 100 {
-		a.raise(ctx, last.Add(quietBase+time.Duration(ms)*time.Millisecond))
+		a.raise(ctx, last.Add(spell+time.Duration(ms)*time.Millisecond))
 		if a.Rate() < prev {
 			t.Fatalf("pace fell from %v to %v while probing", prev, a.Rate())
 		}
@@ -209,9 +214,10 @@ func TestLimiterRefusedProbeWaitsLonger(t *testing.T) {
 	if q := cycle(2*time.Second, 100*time.Millisecond); q != quietBase {
 		t.Fatalf("quiet %v after a first measurement, want %v", q, quietBase)
 	}
-	// A probe (the pace rises after the quiet spell), refused at the same
-	// grant (10 req/s): a longer quiet spell.
-	if q := cycle(quietBase+2500*time.Millisecond, 100*time.Millisecond); q <= quietBase {
+	// A probe (the pace rises after the quiet spell, lengthened by the
+	// 429 that came while settled: peers are likely), refused at the
+	// same grant (10 req/s): a longer quiet spell.
+	if q := cycle(a.spell+2500*time.Millisecond, 100*time.Millisecond); q <= quietBase {
 		t.Errorf("quiet %v after a probe refused at the same grant, want longer than %v", q, quietBase)
 	}
 	// A probe refused at a much lower grant (another client arrived):

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
+	"github.com/talkdesk/terraform-provider-talkdesk/internal/sandbox"
+)
+
+// Rows of many runs on one quota: n provider-client processes (this
+// program started again, each reading every subscription with the billing
+// client, as the provider does) start together on one sandbox quota of
+// 25 req/s that a foreign client also spends at 5 req/s. "one host"
+// shares one TMPDIR, so the processes share the host's pace; "separate
+// hosts" gives each its own. Client processes rather than Terraform: 12
+// Terraform runs at once do not fit 2 shared cores.
+
+const (
+	envClientRead = "TALKDESK_BENCH_CLIENT_READ" // the sandbox URL, in a client process
+	foreignRate   = 5
+	foreignPath   = "/express/products"
+)
+
+func hostPaceScenarios(quick bool) []scenario {
+	var out []scenario
+	for _, n := range []int{1, 2, 6, 12} {
+		// ~51,000 subscriptions = 205 pages each; 12 runs read half as much.
+		accounts := 170
+		if n == 12 {
+			accounts = 85
+		}
+		if quick {
+			accounts = 10
+		}
+		opts := sandbox.Options{Accounts: accounts, SubscriptionsPerAccount: 300, InvoicesPerAccount: 1, UsageMonths: 1, UsagePerAccountMonth: 1,
+			Latency: 50 * time.Millisecond, RetryAfter: "1"}
+		for _, apart := range []bool{false, true} {
+			where := "one host"
+			if apart {
+				where = "separate hosts"
+			}
+			out = append(out, scenario{
+				name: fmt.Sprintf("many runs: %d client processes + foreign 5 req/s on 25 req/s, %s", n, where),
+				run:  func() (result, error) { return manyRuns(opts, n, apart) },
+			})
+		}
+	}
+	return out
+}
+
+// clientProcess is this program started as one of the runs: it reads
+// every subscription and prints the rows.
+func clientProcess() bool {
+	base := os.Getenv(envClientRead)
+	if base == "" {
+		return false
+	}
+	c, err := billing.New(billing.Config{
+		APIBaseURL: base, TokenURL: base + "/oauth/token",
+		ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
+		RequestsPerSecond: providerRate, MaxRetries: -1,
+	})
+	if err == nil {
+		var n int
+		if n, err = readSubscriptions(context.Background(), c); err == nil {
+			fmt.Println(n)
+			return true
+		}
+	}
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+	return true
+}
+
+func manyRuns(opts sandbox.Options, n int, apart bool) (result, error) {
+	srv, err := sandbox.Start(opts)
+	if err != nil {
+		return result{}, err
+	}
+	defer srv.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return result{}, err
+	}
+	shared, err := os.MkdirTemp("", "talkdesk-bench-host")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(shared)
+
+	ctx, stopForeign := context.WithCancel(context.Background())
+	defer stopForeign()
+	foreign := make(chan [2]int, 1)
+	go func() { foreign <- foreignClient(ctx, srv) }()
+	time.Sleep(2 * time.Second) // the foreign client is already there
+
+	got := make([]string, n)
+	errs := make([]error, n)
+	ends := make([]time.Time, n)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range n {
+		tmp := shared
+		if apart {
+			if tmp, err = os.MkdirTemp(shared, "host"); err != nil {
+				return result{}, err
+			}
+		}
+		cmd := exec.Command(self)
+		cmd.Env = append(os.Environ(), envClientRead+"="+srv.URL, "TMPDIR="+tmp)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return result{}, err
+		}
+		if err := cmd.Start(); err != nil {
+			return result{}, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			line, _ := bufio.NewReader(out).ReadString('\n')
+			ends[i] = time.Now()
+			got[i] = strings.TrimSpace(line)
+			if err := cmd.Wait(); err != nil {
+				errs[i] = fmt.Errorf("run %d: %v: %s", i, err, tail(stderr.String(), 500))
+			}
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	stopForeign()
+	fsent := <-foreign
+	for _, err := range errs {
+		if err != nil {
+			return result{}, err
+		}
+	}
+
+	// Our requests, from the server's log: every endpoint but the foreign one.
+	var r result
+	r.wall, r.limit, r.exact = wall, providerRate-foreignRate, true
+	var first, last time.Time
+	foreignRefused := 0
+	for _, q := range srv.Requests() {
+		if q.Endpoint == foreignPath {
+			if q.Status == http.StatusTooManyRequests {
+				foreignRefused++
+			}
+			continue
+		}
+		if first.IsZero() {
+			first = q.Time
+		}
+		last = q.Time
+		r.requests++
+		switch q.Status {
+		case http.StatusOK:
+			r.pages++
+		case http.StatusTooManyRequests:
+			r.throttled++
+		}
+	}
+	r.span = last.Sub(first)
+	want := strconv.Itoa(len(srv.Data().Subscriptions))
+	for _, g := range got {
+		r.exact = r.exact && g == want
+		k, _ := strconv.Atoi(g)
+		r.rows += k
+	}
+	if !r.exact {
+		return r, fmt.Errorf("rows %v, want %s each", got, want)
+	}
+	leftover := float64(r.pages) / (providerRate - foreignRate)
+	firstEnd, lastEnd := slices.MinFunc(ends, time.Time.Compare), slices.MaxFunc(ends, time.Time.Compare)
+	r.note = fmt.Sprintf("429s %.1f%% of ours; foreign refused %d of %d (%.1f%%); window %.1fs = %.2f x the leftover quota's time (%.1fs); finish spread %.0f%% (%.1fs)",
+		100*float64(r.throttled)/float64(max(r.requests, 1)), foreignRefused, fsent[0], 100*float64(foreignRefused)/float64(max(fsent[0], 1)),
+		r.span.Seconds(), r.span.Seconds()/leftover, leftover,
+		100*lastEnd.Sub(firstEnd).Seconds()/lastEnd.Sub(start).Seconds(), lastEnd.Sub(firstEnd).Seconds())
+	return r, nil
+}
+
+// foreignClient is another integration of the organization: one request
+// every 1/foreignRate s, whatever the answers, until ctx ends. It returns
+// the requests sent and the 429s among them.
+func foreignClient(ctx context.Context, srv *sandbox.Server) [2]int {
+	form := url.Values{"grant_type": {"client_credentials"}}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.TokenURL, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(sandbox.DefaultClientID, sandbox.DefaultClientSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return [2]int{}
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	_ = resp.Body.Close()
+	var sent, refused int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	tick := time.NewTicker(time.Second / foreignRate)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return [2]int{sent, refused}
+		case <-tick.C:
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodGet, srv.URL+foreignPath+"?per_page=1", nil)
+			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return
+			}
+			_ = resp.Body.Close()
+			mu.Lock()
+			defer mu.Unlock()
+			sent++
+			if resp.StatusCode == http.StatusTooManyRequests {
+				refused++
+			}
+		}()
+	}
+}

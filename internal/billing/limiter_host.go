@@ -1,0 +1,261 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/talkdesk/terraform-provider-talkdesk/internal/hostpace"
+)
+
+// hostShare makes the adaptive limiter's pace the pace of every provider
+// process of this host that reads the same organization. The limiter
+// keeps deciding the pace, as when alone; the decisions and the turns
+// live in a hostpace state file: each request takes the next turn at the
+// published pace (so that together the processes never exceed it, and
+// they take turns fairly), and a decrease made by one process, what it
+// measured, and a hold the API announced, are adopted by the others at
+// their next turn.
+//
+// Each process measures the grant from its own answers, as when alone,
+// and scales it by the share of the host's turns it took since the last
+// decrease: what the processes were granted together.
+type hostShare struct {
+	pace *hostpace.Pace
+	// gen counts the decreases this process made or adopted; the board's
+	// is ahead when another process lowered the pace.
+	gen uint64
+	// turnsAtMark is the board's turn count at the last decrease, and
+	// mine holds when this process took its turns since then.
+	turnsAtMark uint64
+	mine        []time.Time
+	warned      bool
+}
+
+// hostDecision is what the limiter publishes on the board beside the
+// pace: the state of its decisions, for the other processes to adopt.
+type hostDecision struct {
+	Gen         uint64        `json:"gen"`
+	Mark        int64         `json:"mark"` // the last decrease, Unix ns
+	Signals     int           `json:"signals"`
+	Estimate    float64       `json:"grant"`
+	Quiet       time.Duration `json:"quiet"`
+	Spell       time.Duration `json:"spell"`
+	Settled     float64       `json:"settled"`
+	Probing     bool          `json:"probing"`
+	TurnsAtMark uint64        `json:"turns_at_mark"`
+}
+
+// maxTurnTimes bounds the turn times kept for the share.
+const maxTurnTimes = 4096
+
+// hostPace joins the pace of cfg's organization on this host; nil when
+// it paces alone (asked to, an organization without a name, or a
+// directory that cannot be used, said in one log line).
+func hostPace(cfg Config) *hostpace.Pace {
+	org, ok := cfg.Organization()
+	if cfg.PaceAlone || !ok {
+		return nil
+	}
+	p, err := openHostPace(org.Key())
+	if err != nil {
+		if cfg.Logger != nil {
+			cfg.Logger.Warn(context.Background(), "talkdesk API pace: cannot share the pace with this host's other processes; pacing alone", map[string]any{"error": err.Error()})
+		}
+		return nil
+	}
+	return p
+}
+
+// hostPaces holds the state files this process opened, one per
+// organization: the Clients of one process share it, and it stays open
+// for the life of the process (its share ends with it).
+var hostPaces struct {
+	sync.Mutex
+	byKey map[string]*hostpace.Pace
+}
+
+func openHostPace(key string) (*hostpace.Pace, error) {
+	hostPaces.Lock()
+	defer hostPaces.Unlock()
+	path := filepath.Join(hostpace.Dir(), key)
+	if p := hostPaces.byKey[path]; p != nil {
+		return p, nil
+	}
+	p, err := hostpace.Open(key)
+	if err != nil {
+		return nil, err
+	}
+	if hostPaces.byKey == nil {
+		hostPaces.byKey = map[string]*hostpace.Pace{}
+	}
+	hostPaces.byKey[path] = p
+	return p, nil
+}
+
+// shareHost makes a's pace the host's; a nil p leaves it alone.
+func (a *adaptiveLimiter) shareHost(p *hostpace.Pace) {
+	if p != nil {
+		a.host = &hostShare{pace: p}
+	}
+}
+
+// hostTurn takes this request's turn of the host's pace and waits for it.
+func (a *adaptiveLimiter) hostTurn(ctx context.Context) error {
+	at, err := a.host.pace.Turn(ctx, func(b *hostpace.Board, now time.Time) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.adoptLocked(ctx, b)
+		a.raiseLocked(ctx, now)
+		h := a.host
+		if len(h.mine) >= maxTurnTimes {
+			h.mine = append(h.mine[:0], h.mine[maxTurnTimes/2:]...)
+		}
+		h.mine = append(h.mine, now)
+		a.publishLocked(b)
+	})
+	if err != nil {
+		a.hostFailed(ctx, err)
+		return err
+	}
+	// Each turn is sent at a random point of its interval: turns exactly
+	// one interval apart lock onto the refill of the quota's bucket and
+	// leave every refusal to the organization's other clients, which the
+	// pace then never hears of.
+	at = at.Add(time.Duration(rand.Float64() * float64(time.Second) / max(minRate, a.Rate())))
+	if d := time.Until(at); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// hostThrottled handles a 429 with the host's board: a 429 of a request
+// sent before another process's decrease belongs to the burst it
+// answered; otherwise the decrease is this process's to make and publish.
+func (a *adaptiveLimiter) hostThrottled(ctx context.Context, sent, now time.Time) error {
+	err := a.host.pace.Update(ctx, func(b *hostpace.Board, _ time.Time) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.adoptLocked(ctx, b)
+		h := a.host
+		if a.throttledLocked(ctx, sent, now, a.hostShareLocked(b)) {
+			h.gen++
+			h.turnsAtMark = b.Turns
+			h.mine = h.mine[:0]
+			b.Drain = true
+		}
+		a.publishLocked(b)
+	})
+	if err != nil {
+		a.hostFailed(ctx, err)
+	}
+	return err
+}
+
+// hostHold publishes a hold the API announced.
+func (a *adaptiveLimiter) hostHold(ctx context.Context, until time.Time) error {
+	err := a.host.pace.Update(ctx, func(b *hostpace.Board, now time.Time) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.adoptLocked(ctx, b)
+		a.holdLocked(ctx, now, until)
+		a.publishLocked(b)
+	})
+	if err != nil {
+		a.hostFailed(ctx, err)
+	}
+	return err
+}
+
+// hostShareLocked is the factor from this process's grant to the host's:
+// the turns every process took since the last decrease over this
+// process's own.
+func (a *adaptiveLimiter) hostShareLocked(b *hostpace.Board) float64 {
+	h := a.host
+	mine := 0
+	for _, t := range h.mine {
+		if !t.Before(a.lastSignal) {
+			mine++
+		}
+	}
+	if mine == 0 || b.Turns <= h.turnsAtMark {
+		return 1
+	}
+	return max(1, float64(b.Turns-h.turnsAtMark)/float64(mine))
+}
+
+// adoptLocked takes up what the board holds that this process does not
+// know yet: another process's decrease, a probe's rise, a hold.
+func (a *adaptiveLimiter) adoptLocked(ctx context.Context, b *hostpace.Board) {
+	h := a.host
+	var d hostDecision
+	if b.Rate <= 0 || len(b.Learned) == 0 || json.Unmarshal(b.Learned, &d) != nil || d.Gen < h.gen {
+		return // a new or replaced board: ours is published after
+	}
+	if b.Hold.After(a.hold) {
+		a.hold = b.Hold
+	}
+	now := time.Now()
+	if d.Gen == h.gen {
+		if b.Rate != a.current {
+			a.probing = d.Probing
+			a.setLocked(now, min(b.Rate, a.ceiling))
+		}
+		return
+	}
+	mark := time.Unix(0, d.Mark)
+	a.debug(ctx, "talkdesk API pace: adopting another process's decrease", map[string]any{
+		"from": round2(a.current), "rate": round2(b.Rate), "measured_grant": round2(d.Estimate), "processes": b.Members,
+	})
+	h.gen, h.turnsAtMark = d.Gen, d.TurnsAtMark
+	a.signals, a.estimate, a.quiet, a.spell, a.settledRate, a.probing = d.Signals, d.Estimate, d.Quiet, d.Spell, d.Settled, d.Probing
+	a.lastSignal, a.mark = mark, mark
+	kept := a.answers[:0]
+	for _, ans := range a.answers {
+		if !ans.sent.Before(mark) {
+			kept = append(kept, ans)
+		}
+	}
+	a.answers = kept
+	a.setLocked(now, min(b.Rate, a.ceiling))
+}
+
+// publishLocked writes this process's decisions to the board.
+func (a *adaptiveLimiter) publishLocked(b *hostpace.Board) {
+	h := a.host
+	b.Rate, b.Burst = a.current, burstFor(a.current)
+	if a.hold.After(b.Hold) {
+		b.Hold = a.hold
+	}
+	raw, err := json.Marshal(hostDecision{
+		Gen: h.gen, Mark: a.lastSignal.UnixNano(), Signals: a.signals, Estimate: a.estimate,
+		Quiet: a.quiet, Spell: a.spell, Settled: a.settledRate, Probing: a.probing, TurnsAtMark: h.turnsAtMark,
+	})
+	if err == nil {
+		b.Learned = raw
+	}
+}
+
+// hostFailed notes, once, that the state file failed: the request paces
+// alone.
+func (a *adaptiveLimiter) hostFailed(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	a.mu.Lock()
+	warned := a.host.warned
+	a.host.warned = true
+	a.mu.Unlock()
+	if !warned && a.log != nil {
+		a.log.Warn(ctx, "talkdesk API pace: the host's shared pace failed; pacing this process alone where it does", map[string]any{"error": err.Error()})
+	}
+}

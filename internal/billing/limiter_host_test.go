@@ -1,0 +1,227 @@
+package billing
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// The host-wide pace is tested with real processes: this test binary
+// started again as a helper (BILLING_HOST_HELPER set) builds a Client for
+// the parent's fake API and reads every account, as a provider process
+// started by Terraform would.
+const envHostHelper = "BILLING_HOST_HELPER"
+
+// hostHelper reads the accounts and prints "rows requests throttled".
+func hostHelper() int {
+	rps, _ := strconv.ParseFloat(os.Getenv("HELPER_RPS"), 64)
+	c, err := New(Config{
+		APIBaseURL: os.Getenv("HELPER_API"), TokenURL: os.Getenv("HELPER_TOKEN"),
+		ClientID: os.Getenv("HELPER_CLIENT_ID"), ClientSecret: os.Getenv("HELPER_CLIENT_SECRET"),
+		RequestsPerSecond: rps, MaxRetries: 30, PaceAlone: os.Getenv("HELPER_ALONE") != "",
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	got, err := c.Accounts(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	st := c.Stats()
+	fmt.Println(len(got), st.Requests, st.Throttled)
+	return 0
+}
+
+type helperRun struct {
+	rows, requests, throttled int
+	end                       time.Time
+}
+
+// runHelpers starts n helper processes at once over f, sharing tmpdir as
+// their TMPDIR, and returns what each read.
+func runHelpers(t *testing.T, f *fakeAPI, n int, rps float64, tmpdirs func(i int) string, env ...string) []helperRun {
+	t.Helper()
+	runs := make([]helperRun, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), append(env,
+			envHostHelper+"=1", "TMPDIR="+tmpdirs(i), "HELPER_RPS="+strconv.FormatFloat(rps, 'f', -1, 64),
+			"HELPER_API="+f.srv.URL, "HELPER_TOKEN="+f.tokenURL(),
+			"HELPER_CLIENT_ID="+f.clientID, "HELPER_CLIENT_SECRET="+f.clientSecret)...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			line, _ := bufio.NewReader(out).ReadString('\n')
+			runs[i].end = time.Now()
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("helper %d: %v\n%s", i, err, stderr.String())
+				return
+			}
+			if _, err := fmt.Sscan(line, &runs[i].rows, &runs[i].requests, &runs[i].throttled); err != nil {
+				t.Errorf("helper %d printed %q: %v", i, line, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return runs
+}
+
+// TestHostPaceAcrossProcesses: three provider processes of one
+// organization on one host, each set to 20 req/s, on a quota of 20 req/s:
+// together they keep to 20 req/s (alone, each would send at 20), nearly
+// without a 429, and they finish close together. On separate hosts (a
+// TMPDIR each) the same runs are refused far more often.
+func TestHostPaceAcrossProcesses(t *testing.T) {
+	const procs, pages, rps = 3, 40, 20
+	share := func(t *testing.T, tmpdirs func(int) string) (float64, []helperRun, *fakeAPI) {
+		f := newFakeAPI(t)
+		f.pageSize = 5
+		f.limiter = rate.NewLimiter(rps, 4)
+		data := genAccounts(pages * 5)
+		setRecords(f, endpointAccounts.path, data)
+		runs := runHelpers(t, f, procs, rps, tmpdirs)
+		_, _, share := refusedShare(t, runs, len(data))
+		return share, runs, f
+	}
+	shared := t.TempDir()
+	one, runs, f := share(t, func(int) string { return shared })
+	apart, _, _ := share(t, func(int) string { return t.TempDir() })
+	t.Logf("one host: %.1f%% 429s; separate hosts: %.1f%%", 100*one, 100*apart)
+	if one > 0.05 {
+		t.Errorf("one host: %.1f%% of requests refused, want at most 5%%", 100*one)
+	}
+	if apart <= one {
+		t.Errorf("separate hosts refused %.1f%%, no more than one host's %.1f%%: the test shows nothing", 100*apart, 100*one)
+	}
+	// No second holds more than the rate and the burst (with a little
+	// room for the processes' start).
+	at := f.arrivalTimes()
+	slicesSortTimes(at)
+	for i := range at {
+		n := 0
+		for j := i; j < len(at) && at[j].Sub(at[i]) < time.Second; j++ {
+			n++
+		}
+		if n > rps+burstFor(rps)+2 {
+			t.Fatalf("%d requests arrived within one second, want at most %d", n, rps+burstFor(rps)+2)
+		}
+	}
+	first, last := runs[0].end, runs[0].end
+	for _, r := range runs {
+		first, last = minTime(first, r.end), maxTime(last, r.end)
+	}
+	total := at[len(at)-1].Sub(at[0])
+	if last.Sub(first) > total/5 {
+		t.Errorf("runs ended %v apart in a %v read, want within 20%%", last.Sub(first), total)
+	}
+	// The state file names the organization by its key, never a secret.
+	entries, _ := os.ReadDir(filepath.Join(shared, "talkdesk-pace-"+strconv.Itoa(os.Getuid())))
+	for _, e := range entries {
+		raw, _ := os.ReadFile(filepath.Join(shared, "talkdesk-pace-"+strconv.Itoa(os.Getuid()), e.Name()))
+		if strings.Contains(string(raw), f.clientSecret) || strings.Contains(e.Name(), f.clientSecret) {
+			t.Errorf("the state file %s holds the client secret", e.Name())
+		}
+	}
+	if len(entries) != 1 {
+		t.Errorf("%d state files for one organization, want 1", len(entries))
+	}
+}
+
+// TestHostPaceLearnsTogether: the quota grants 10 req/s to processes set
+// to 25: what one learns, the others use at once, so few are refused.
+func TestHostPaceLearnsTogether(t *testing.T) {
+	const procs, pages = 3, 30
+	f := newFakeAPI(t)
+	f.pageSize = 5
+	f.limiter = rate.NewLimiter(10, 10)
+	data := genAccounts(pages * 5)
+	setRecords(f, endpointAccounts.path, data)
+	shared := t.TempDir()
+	runs := runHelpers(t, f, procs, 25, func(int) string { return shared })
+	requests, throttled, share := refusedShare(t, runs, len(data))
+	t.Logf("%d requests, %d refused (%.1f%%)", requests, throttled, 100*share)
+	if share > 0.08 {
+		t.Errorf("%.1f%% of requests refused, want at most 8%%", 100*share)
+	}
+}
+
+// TestUnusablePaceDirectory: when the host's directory cannot be used,
+// the client paces alone, and says so once.
+func TestUnusablePaceDirectory(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	if err := os.WriteFile(filepath.Join(tmp, "talkdesk-pace-"+strconv.Itoa(os.Getuid())), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := newFakeAPI(t)
+	setRecords(f, endpointAccounts.path, genAccounts(10))
+	log := &recordingLogger{}
+	c := f.client(func(c *Config) { c.Logger = log })
+	if c.limiter.host != nil {
+		t.Fatal("the client shares a pace through an unusable directory")
+	}
+	if _, err := c.Accounts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	log.mu.Lock()
+	for _, l := range log.warn {
+		if strings.Contains(l.msg, "cannot share the pace") {
+			n++
+		}
+	}
+	log.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d log lines about the unusable directory, want 1", n)
+	}
+}
+
+// refusedShare checks that every run read want rows and sums their
+// requests and 429s.
+func refusedShare(t *testing.T, runs []helperRun, want int) (requests, throttled int, share float64) {
+	t.Helper()
+	for i, r := range runs {
+		if r.rows != want {
+			t.Errorf("process %d read %d rows, want %d", i, r.rows, want)
+		}
+		requests += r.requests
+		throttled += r.throttled
+	}
+	return requests, throttled, float64(throttled) / float64(max(requests, 1))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,19 @@
+// Package hostpace lets the processes of one host that spend one quota
+// share a pace through a small state file, coordinated with file locks:
+// no daemon, no network service. It knows nothing of the API whose quota
+// it is: the pace-keeper decides the rate and what it learned, and this
+// package is where the processes publish it and take their turns.
+//
+// One state file per key (a name of the quota, never a secret) lives in a
+// per-user directory under os.TempDir (so TMPDIR is honoured): the
+// directory 0700 and owned by the user, the file 0600. Every operation
+// holds the file's flock for the few microseconds it takes to read and
+// rewrite the file, and nothing else. A garbled or unreadable file is
+// replaced; a directory that cannot be used is reported by Open, and the
+// caller then paces alone.
+//
+// Each process registers a share: a heartbeat in the file that every
+// operation refreshes and that expires two seconds after the process
+// stops taking turns (a process killed with SIGKILL releases it so; one
+// that closes its Pace releases it at once).
+package hostpace

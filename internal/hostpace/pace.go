@@ -1,0 +1,303 @@
+package hostpace
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+const (
+	// shareExpiry is how long a share outlives its last operation: a
+	// process killed without closing its Pace is gone from the count
+	// within it.
+	shareExpiry = 2 * time.Second
+	// lockPatience bounds the wait for the state file's lock; beyond it
+	// (a holder stopped, a broken file system) the operation fails and
+	// the caller paces alone for that request.
+	lockPatience = time.Second
+	// maxAhead bounds how far ahead of the clock a turn or hold may be
+	// kept, so that a clock set back, or a garbled value, cannot stall
+	// the host.
+	maxAhead = 60 * time.Second
+	// maxFile bounds the state file read; a larger one is garbled.
+	maxFile = 64 << 10
+	version = 1
+)
+
+// ErrBusy means the state file's lock was held for longer than
+// lockPatience.
+var ErrBusy = errors.New("hostpace: the state file stayed locked")
+
+var errUnsupported = errors.New("hostpace: no file locks on this system")
+
+// Board is what the processes of one key share, as an operation sees it
+// under the lock.
+type Board struct {
+	// Rate is the number of turns per second the processes share, and
+	// Burst how many turns may be taken at once after a quiet spell.
+	Rate  float64
+	Burst int
+	// Hold delays every turn until then.
+	Hold time.Time
+	// Drain, when set, drops the turns saved up during a quiet spell: the
+	// quota's own bucket is empty.
+	Drain bool
+	// Turns counts the turns taken since the file was made.
+	Turns uint64
+	// Members counts the live shares, this process's included (read only).
+	Members int
+	// Learned is what the pace-keeper published, opaque to this package;
+	// nil until one publishes.
+	Learned json.RawMessage
+}
+
+// Pace is this process's share of the pace of one key.
+type Pace struct {
+	path string
+	id   string
+	mu   sync.Mutex // one operation of this process at a time
+	f    *os.File
+	buf  []byte // the file as last read
+}
+
+// Open joins the pace of key in Dir. It fails when the directory or the
+// file cannot be used; the caller then paces alone.
+func Open(key string) (*Pace, error) { return OpenIn(Dir(), key) }
+
+// OpenIn is Open with another directory (tests).
+func OpenIn(dir, key string) (*Pace, error) {
+	if !supported {
+		return nil, errUnsupported
+	}
+	if !validKey(key) {
+		return nil, fmt.Errorf("hostpace: %q is not a file-name-safe key", key)
+	}
+	if err := usableDir(dir); err != nil {
+		return nil, err
+	}
+	f, err := openState(filepath.Join(dir, key+".pace"))
+	if err != nil {
+		return nil, err
+	}
+	var nonce [6]byte
+	_, _ = rand.Read(nonce[:])
+	return &Pace{path: f.Name(), id: strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(nonce[:]), f: f}, nil
+}
+
+func validKey(key string) bool {
+	if key == "" || len(key) > 64 {
+		return false
+	}
+	for _, r := range key {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Path is the state file's path.
+func (p *Pace) Path() string { return p.path }
+
+// Turn takes the next turn: under the lock, decide may change the board
+// (the pace-keeper's decisions, with what others published), then the
+// turn is placed at the board's Rate and Burst after every turn taken
+// before it, and after Hold. It returns when the turn is due; the caller
+// waits for it.
+func (p *Pace) Turn(ctx context.Context, decide func(b *Board, now time.Time)) (time.Time, error) {
+	var at time.Time
+	err := p.do(ctx, func(s *state, now time.Time) {
+		b := s.board()
+		decide(&b, now)
+		s.set(b, now)
+		at = s.take(now)
+	})
+	return at, err
+}
+
+// Update changes the board under the lock without taking a turn.
+func (p *Pace) Update(ctx context.Context, change func(b *Board, now time.Time)) error {
+	return p.do(ctx, func(s *state, now time.Time) {
+		b := s.board()
+		change(&b, now)
+		s.set(b, now)
+	})
+}
+
+// Close releases this process's share at once.
+func (p *Pace) Close() error {
+	err := p.do(context.Background(), func(s *state, _ time.Time) { delete(s.Members, p.id) })
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil {
+		return err
+	}
+	cerr := p.f.Close()
+	p.f = nil
+	return errors.Join(err, cerr)
+}
+
+// do runs op on the state under the file's lock and writes it back.
+func (p *Pace) do(ctx context.Context, op func(s *state, now time.Time)) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil {
+		return os.ErrClosed
+	}
+	if err := p.lock(ctx); err != nil {
+		return err
+	}
+	defer func() { _ = unlock(p.f) }()
+	now := time.Now()
+	s := p.read()
+	s.refresh(p.id, now)
+	op(s, now)
+	return p.write(s)
+}
+
+// lock takes the file's lock, polling so that ctx and lockPatience are
+// honoured: every holder keeps it for microseconds only.
+func (p *Pace) lock(ctx context.Context) error {
+	wait, deadline := 50*time.Microsecond, time.Now().Add(lockPatience)
+	for {
+		busy, err := tryLock(p.f)
+		if err != nil || !busy {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return ErrBusy
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		wait = min(wait*2, 2*time.Millisecond)
+	}
+}
+
+// read decodes the file; anything unreadable or garbled yields a fresh
+// state, which the write then puts in its place.
+func (p *Pace) read() *state {
+	if p.buf == nil {
+		p.buf = make([]byte, maxFile)
+	}
+	buf := p.buf
+	n, _ := p.f.ReadAt(buf, 0)
+	var s state
+	if n == 0 || n == maxFile || json.Unmarshal(buf[:n], &s) != nil || !s.valid() {
+		return &state{V: version, Members: map[string]int64{}}
+	}
+	if s.Members == nil {
+		s.Members = map[string]int64{}
+	}
+	return &s
+}
+
+func (p *Pace) write(s *state) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	if _, err := p.f.WriteAt(data, 0); err != nil {
+		return err
+	}
+	return p.f.Truncate(int64(len(data)))
+}
+
+// state is the file's content. Times are Unix nanoseconds: the processes
+// share the wall clock, not a monotonic one.
+type state struct {
+	V     int     `json:"v"`
+	Rate  float64 `json:"rate"`
+	Burst int     `json:"burst"`
+	// Next is the theoretical time of the next turn (a GCRA): a turn is
+	// due at Next less the burst's tolerance, and moves Next one
+	// interval on.
+	Next    int64            `json:"next"`
+	Hold    int64            `json:"hold"`
+	Turns   uint64           `json:"turns"`
+	Members map[string]int64 `json:"members"` // share -> last operation
+	Learned json.RawMessage  `json:"learned,omitempty"`
+}
+
+func (s *state) valid() bool {
+	return s.V == version && s.Rate >= 0 && !math.IsInf(s.Rate, 0) && !math.IsNaN(s.Rate) && s.Burst >= 0 &&
+		(len(s.Learned) == 0 || json.Valid(s.Learned))
+}
+
+// refresh renews this process's share and drops the expired ones.
+func (s *state) refresh(id string, now time.Time) {
+	for m, seen := range s.Members {
+		if now.Sub(time.Unix(0, seen)) > shareExpiry {
+			delete(s.Members, m)
+		}
+	}
+	s.Members[id] = now.UnixNano()
+}
+
+func (s *state) board() Board {
+	b := Board{Rate: s.Rate, Burst: s.Burst, Turns: s.Turns, Members: len(s.Members), Learned: s.Learned}
+	if s.Hold != 0 {
+		b.Hold = time.Unix(0, s.Hold)
+	}
+	return b
+}
+
+func (s *state) set(b Board, now time.Time) {
+	s.Rate, s.Burst, s.Learned = b.Rate, b.Burst, b.Learned
+	if b.Drain && s.Rate > 0 {
+		tolerance := time.Duration(float64(max(s.Burst-1, 0)) * float64(time.Second) / s.Rate)
+		s.Next = max(s.Next, now.Add(tolerance).UnixNano())
+	}
+	s.Hold = 0
+	if b.Hold.After(now) {
+		s.Hold = b.Hold.UnixNano()
+		if b.Hold.After(now.Add(maxAhead)) {
+			s.Hold = now.Add(maxAhead).UnixNano()
+		}
+	}
+}
+
+// take places one turn and returns when it is due.
+func (s *state) take(now time.Time) time.Time {
+	s.Turns++
+	if s.Rate <= 0 || math.IsInf(s.Rate, 1) {
+		return now
+	}
+	interval := time.Duration(float64(time.Second) / s.Rate)
+	tolerance := time.Duration(max(s.Burst-1, 0)) * interval
+	next := time.Unix(0, s.Next)
+	if next.After(now.Add(maxAhead)) {
+		next = now // a clock set back, or a value from elsewhere
+	}
+	tat := later(next, now)
+	if s.Hold != 0 {
+		tat = later(tat, time.Unix(0, s.Hold))
+	}
+	at := later(now, tat.Add(-tolerance))
+	if s.Hold != 0 {
+		at = later(at, time.Unix(0, s.Hold))
+	}
+	s.Next = tat.Add(interval).UnixNano()
+	return at
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
