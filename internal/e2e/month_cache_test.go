@@ -277,14 +277,37 @@ func TestMonthCacheOff(t *testing.T) {
 	if n, all := cc.usageRequests(), pages(len(cc.srv.Data().Usage)); n < all {
 		t.Errorf("without cache_dir the run sent %d usage requests; every one of the %d pages must be read", n, all)
 	}
+	// The host's shared pace (a few numbers per organization, under
+	// TMPDIR) is written whether or not the cache is on; it holds no usage
+	// and no secret. Nothing else may be written.
 	for _, d := range []string{home, tmp} {
-		if files := listFiles(t, d); len(files) > 0 {
+		var files []string
+		for _, f := range listFiles(t, d) {
+			if !strings.HasPrefix(f, "talkdesk-pace-") {
+				files = append(files, f)
+			}
+		}
+		if len(files) > 0 {
 			t.Errorf("without cache_dir files were written in %s: %v", d, files)
 		}
 	}
+	// The pace's own directory: 0700, files 0600, no secret, no usage.
+	checkNoSecrets(t, filepath.Join(tmp, fmt.Sprintf("talkdesk-pace-%d", os.Getuid())))
+	checkNoUsage(t, tmp, cc.srv.Data().Usage[0].ID)
 	for _, f := range listFiles(t, w.dir) {
 		if !slices.Contains(before, f) && !strings.HasPrefix(f, ".terraform") && !strings.HasPrefix(f, "e2e.tfstate") {
 			t.Errorf("without cache_dir %s was written in the workspace", f)
+		}
+	}
+}
+
+// checkNoUsage: no file under dir holds the usage record id.
+func checkNoUsage(t *testing.T, dir, id string) {
+	t.Helper()
+	for _, f := range listFiles(t, dir) {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err == nil && strings.Contains(string(b), id) {
+			t.Errorf("%s holds usage record %s", f, id)
 		}
 	}
 }
