@@ -74,7 +74,12 @@ func helper(what string) error {
 		return fmt.Errorf("unknown helper %q", what)
 	}
 	fmt.Println("ready")
-	select {} // until killed
+	// Sleep rather than select{}: with no other goroutine alive the
+	// runtime would call a bare select{} a deadlock and exit, dropping
+	// the lock the test relies on.
+	for {
+		time.Sleep(time.Hour)
+	}
 }
 
 // startHelper starts a helper over dir and key; its stdout lines arrive
