@@ -45,6 +45,18 @@ import (
 // the ceiling forgets the crowd, so a lone run whose quota returns, which
 // sees no such 429, probes as often as ever.
 //
+// Where the grant measured is a very small share of the ceiling
+// (peerShare: several peers), measuring is no use: each run's grant is
+// whatever the others leave it, so settling under it keeps the shares
+// the runs happened to start with, and the first to finish leaves the
+// rest to read alone. There the pace follows the rule that evens shares
+// out (as TCP's congestion control does): after each 429 it is cut to
+// peerCut of itself, so the runs that hold more give back more, and it
+// rises again at once by the same amount for every run, slowly at first
+// (the quota is almost taken) and faster as time passes without a 429
+// (the peers may have left). A pace that rises past twice peerShare of
+// the ceiling probes as a lone run does.
+//
 // Only one caller at a time holds a reservation of the underlying
 // rate.Limiter, so a decrease applies to the very next request instead of
 // after every reservation already queued at the old pace.
@@ -99,6 +111,14 @@ const (
 	// longer.
 	crowdMax    = 8
 	spellJitter = 0.2
+	// peerShare is the share of the ceiling under which a measured grant
+	// among a crowd means several peers; then a 429 cuts the pace to
+	// peerCut of itself, and it rises again at peerSlope of the ceiling
+	// per second, a slope that doubles every peerDoubling seconds.
+	peerShare    = 0.2
+	peerCut      = 0.6
+	peerSlope    = 0.002
+	peerDoubling = 4.0
 	// earlyCuts is how many 429s, too soon after a decrease to measure,
 	// lower the pace again without a measurement: many runs starting
 	// together on one quota come down to their share in a few round
@@ -178,6 +198,13 @@ func (a *adaptiveLimiter) raise(ctx context.Context, now time.Time) time.Duratio
 func (a *adaptiveLimiter) raiseLocked(ctx context.Context, now time.Time) time.Duration {
 	hold := a.hold.Sub(now)
 	if a.current >= a.ceiling || a.signals == 0 {
+		return max(hold, 0)
+	}
+	if a.peersLocked() {
+		if next := min(a.ceiling, a.peerPace(now)); next >= a.current*1.02 {
+			a.probing = true
+			a.setLocked(now, next)
+		}
 		return max(hold, 0)
 	}
 	start := a.lastSignal.Add(a.spell)
@@ -274,6 +301,14 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 		return false // sent before the last decrease: the same burst
 	}
 	a.record(answer{sent: sent})
+	if a.peersLocked() {
+		next := max(a.current*peerCut, minRate)
+		a.debug(ctx, "talkdesk API pace lowered", map[string]any{
+			"reason": "429 among peers sharing the quota", "from": round2(a.current), "rate": round2(next), "measured_grant": round2(a.estimate),
+		})
+		a.decreasedLocked(now, next)
+		return true
+	}
 	// Requests sent in the last round trip may not be answered yet.
 	end := now.Add(-a.roundTrip * 5 / 4)
 	if sent.Before(end) {
@@ -326,6 +361,13 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 	a.debug(ctx, "talkdesk API pace lowered", map[string]any{
 		"reason": why, "from": round2(a.current), "rate": round2(next), "measured_grant": round2(granted), "next_probe_after": a.spell.String(),
 	})
+	a.decreasedLocked(now, next)
+	return true
+}
+
+// decreasedLocked lowers the pace to next at now and starts a new
+// measurement.
+func (a *adaptiveLimiter) decreasedLocked(now time.Time, next float64) {
 	a.signals++
 	a.early = 0
 	a.lastSignal, a.mark, a.answers = now, now, a.answers[:0]
@@ -336,7 +378,21 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 	if tokens := a.lim.TokensAt(now); tokens >= 1 {
 		a.lim.ReserveN(now, int(tokens))
 	}
-	return true
+}
+
+// peersLocked reports whether several unseen peers share the quota: 429s
+// came while settled, the grant measured is a very small share of the
+// ceiling, and the pace has not risen far beyond it since.
+func (a *adaptiveLimiter) peersLocked() bool {
+	return a.crowd > 0 && a.estimate > 0 && a.estimate <= a.ceiling*peerShare && a.current <= 2*a.ceiling*peerShare
+}
+
+// peerPace is the pace among peers at now: from where the last decrease
+// left it, a rise by the same amount for every run (a share of the
+// ceiling, not of its own pace), whose slope doubles every peerDoubling.
+func (a *adaptiveLimiter) peerPace(now time.Time) float64 {
+	el := now.Sub(a.lastSignal).Seconds()
+	return a.settledRate + peerSlope*a.ceiling*peerDoubling/math.Ln2*(math.Pow(2, el/peerDoubling)-1)
 }
 
 // quietSpell draws the next quiet spell: quiet, lengthened among a crowd

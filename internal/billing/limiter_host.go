@@ -46,6 +46,7 @@ type hostDecision struct {
 	Spell       time.Duration `json:"spell"`
 	Settled     float64       `json:"settled"`
 	Probing     bool          `json:"probing"`
+	Crowd       int           `json:"crowd"`
 	TurnsAtMark uint64        `json:"turns_at_mark"`
 }
 
@@ -217,7 +218,7 @@ func (a *adaptiveLimiter) adoptLocked(ctx context.Context, b *hostpace.Board) {
 		"from": round2(a.current), "rate": round2(b.Rate), "measured_grant": round2(d.Estimate), "processes": b.Members,
 	})
 	h.gen, h.turnsAtMark = d.Gen, d.TurnsAtMark
-	a.signals, a.estimate, a.quiet, a.spell, a.settledRate, a.probing = d.Signals, d.Estimate, d.Quiet, d.Spell, d.Settled, d.Probing
+	a.signals, a.estimate, a.quiet, a.spell, a.settledRate, a.probing, a.crowd = d.Signals, d.Estimate, d.Quiet, d.Spell, d.Settled, d.Probing, d.Crowd
 	a.lastSignal, a.mark = mark, mark
 	kept := a.answers[:0]
 	for _, ans := range a.answers {
@@ -238,7 +239,7 @@ func (a *adaptiveLimiter) publishLocked(b *hostpace.Board) {
 	}
 	raw, err := json.Marshal(hostDecision{
 		Gen: h.gen, Mark: a.lastSignal.UnixNano(), Signals: a.signals, Estimate: a.estimate,
-		Quiet: a.quiet, Spell: a.spell, Settled: a.settledRate, Probing: a.probing, TurnsAtMark: h.turnsAtMark,
+		Quiet: a.quiet, Spell: a.spell, Settled: a.settledRate, Probing: a.probing, Crowd: a.crowd, TurnsAtMark: h.turnsAtMark,
 	})
 	if err == nil {
 		b.Learned = raw

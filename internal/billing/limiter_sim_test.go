@@ -324,7 +324,10 @@ func TestSimSettingBelowGrant(t *testing.T) {
 // req/s. Their probes must not add up: few 429s, the foreign client
 // barely refused, and the reads done in about the time the leftover quota
 // allows. (Probing every 2-3 s each, as a lone run does, six runs had
-// 14% of their requests refused and twelve 27%.)
+// 14% of their requests refused and twelve 27%; settling under the grant
+// each measured, six runs kept the shares they started with and ended at
+// 1.22 x the leftover quota's time over twelve seeds, 1.08 x with the
+// rule among peers.)
 func TestSimUnseenPeers(t *testing.T) {
 	for _, tc := range []struct {
 		runs    int

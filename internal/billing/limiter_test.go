@@ -384,3 +384,59 @@ func TestRetriesWaitForTheLimiter(t *testing.T) {
 		}
 	}
 }
+
+// TestLimiterAmongPeers: where 429s come while settled and the grant
+// measured is a small share of the ceiling, a 429 cuts every run to the
+// same share of its own pace, and the pace rises again by the same
+// amount for every run, whatever its own pace: the rule that evens out
+// the shares of runs that cannot see each other. A pace that rose past
+// twice that share probes as a lone run does.
+func TestLimiterAmongPeers(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	among := func(pace float64) *adaptiveLimiter {
+		a := newAdaptiveLimiter(25, nil)
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.signals, a.crowd, a.estimate = 3, 1, pace
+		a.decreasedLocked(t0, pace)
+		return a
+	}
+	small, large := among(2), among(4)
+	for _, a := range []*adaptiveLimiter{small, large} {
+		a.observe(ctx, t0.Add(time.Second), t0.Add(time.Second+time.Millisecond), http.StatusTooManyRequests, http.Header{})
+	}
+	cut := t0.Add(time.Second + time.Millisecond)
+	if got, want := small.Rate(), 2*peerCut; math.Abs(got-want) > 1e-9 {
+		t.Errorf("the run at 2 req/s cut to %v, want %v", got, want)
+	}
+	if got, want := large.Rate(), 4*peerCut; math.Abs(got-want) > 1e-9 {
+		t.Errorf("the run at 4 req/s cut to %v, want %v", got, want)
+	}
+	// A 429 of a request sent before the cut is the same burst.
+	large.observe(ctx, t0.Add(time.Second), cut.Add(time.Millisecond), http.StatusTooManyRequests, http.Header{})
+	if got := large.Rate(); math.Abs(got-4*peerCut) > 1e-9 {
+		t.Errorf("a 429 sent before the cut moved the pace to %v", got)
+	}
+	var rises []float64
+	for _, later := range []time.Duration{2 * time.Second, 6 * time.Second} {
+		for _, a := range []*adaptiveLimiter{small, large} {
+			before := a.Rate()
+			a.raise(ctx, cut.Add(later))
+			rises = append(rises, a.Rate()-before)
+		}
+	}
+	if rises[0] <= 0 || math.Abs(rises[0]-rises[1]) > 1e-9 || math.Abs(rises[2]-rises[3]) > 1e-9 {
+		t.Errorf("rises %v: want the same positive rise for both runs at each time", rises)
+	}
+	if rises[2] <= rises[0] {
+		t.Errorf("the rise from 2 s to 6 s (%v) is not larger than in the first 2 s (%v): the slope should grow without 429s", rises[2], rises[0])
+	}
+	// Long without a 429 the pace passes twice the share and probes as
+	// alone, up to the ceiling.
+	small.raise(ctx, cut.Add(40*time.Second))
+	small.raise(ctx, cut.Add(80*time.Second))
+	if got := small.Rate(); got != 25 {
+		t.Errorf("pace %v after 80 s without a 429, want back at the ceiling", got)
+	}
+}
