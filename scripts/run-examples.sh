@@ -52,6 +52,10 @@ readonly SANDBOX_FLAGS=(-accounts "$ACCOUNTS")
 
 td_build "$work"
 td_cli_config "$work"
+# The host's shared pace files of the providers started here (one per
+# sandbox) stay in the work directory and go with it.
+mkdir -m 700 "$work/tmp"
+export TMPDIR="$work/tmp"
 export TF_IN_AUTOMATION=1
 tf_name="$("$tf" version | sed -n 1p)"
 td_log "using $tf_name ($tf)"

@@ -34,6 +34,13 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("TF_CLI_CONFIG_FILE", cliConfig)
+	// The host's shared pace files of these tests' sandboxes stay in a
+	// directory of their own, removed at the end.
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		panic(err)
+	}
+	os.Setenv("TMPDIR", tmp)
 	// Provider settings of sandbox tests come from their configuration
 	// only; the real API's credentials are kept aside for the TestAcc tests.
 	for _, kv := range os.Environ() {
