@@ -31,6 +31,8 @@ const (
 	envClientRead = "TALKDESK_BENCH_CLIENT_READ" // the sandbox URL, in a client process
 	foreignRate   = 5
 	foreignPath   = "/express/products"
+	// startSpan is the start of the runs, when they find their shares.
+	startSpan = 3 * time.Second
 )
 
 func hostPaceScenarios(quick bool) []scenario {
@@ -154,7 +156,7 @@ func manyRuns(opts sandbox.Options, n int, apart bool) (result, error) {
 	var r result
 	r.wall, r.limit, r.exact = wall, providerRate-foreignRate, true
 	var first, last time.Time
-	foreignRefused := 0
+	foreignRefused, startRefused := 0, 0
 	for _, q := range srv.Requests() {
 		if q.Endpoint == foreignPath {
 			if q.Status == http.StatusTooManyRequests {
@@ -172,6 +174,9 @@ func manyRuns(opts sandbox.Options, n int, apart bool) (result, error) {
 			r.pages++
 		case http.StatusTooManyRequests:
 			r.throttled++
+			if q.Time.Sub(start) < startSpan {
+				startRefused++
+			}
 		}
 	}
 	r.span = last.Sub(first)
@@ -186,8 +191,8 @@ func manyRuns(opts sandbox.Options, n int, apart bool) (result, error) {
 	}
 	leftover := float64(r.pages) / (providerRate - foreignRate)
 	firstEnd, lastEnd := slices.MinFunc(ends, time.Time.Compare), slices.MaxFunc(ends, time.Time.Compare)
-	r.note = fmt.Sprintf("429s %.1f%% of ours; foreign refused %d of %d (%.1f%%); window %.1fs = %.2f x the leftover quota's time (%.1fs); finish spread %.0f%% (%.1fs)",
-		100*float64(r.throttled)/float64(max(r.requests, 1)), foreignRefused, fsent[0], 100*float64(foreignRefused)/float64(max(fsent[0], 1)),
+	r.note = fmt.Sprintf("429s %.1f%% of ours (%d in the first %v); foreign refused %d of %d (%.1f%%); window %.1fs = %.2f x the leftover quota's time (%.1fs); finish spread %.0f%% (%.1fs)",
+		100*float64(r.throttled)/float64(max(r.requests, 1)), startRefused, startSpan, foreignRefused, fsent[0], 100*float64(foreignRefused)/float64(max(fsent[0], 1)),
 		r.span.Seconds(), r.span.Seconds()/leftover, leftover,
 		100*lastEnd.Sub(firstEnd).Seconds()/lastEnd.Sub(start).Seconds(), lastEnd.Sub(firstEnd).Seconds())
 	return r, nil
