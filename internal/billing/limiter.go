@@ -382,8 +382,14 @@ func (a *adaptiveLimiter) decreasedLocked(now time.Time, next float64) {
 
 // peersLocked reports whether several unseen peers share the quota: 429s
 // came while settled, the grant measured is a very small share of the
-// ceiling, and the pace has not risen far beyond it since.
+// ceiling, and the pace has not risen far beyond it since. Processes that
+// share this host's pace keep to measuring: what each measures is scaled
+// to the host's share, and the rule among peers, applied by each, made
+// their common pace fall short of the quota.
 func (a *adaptiveLimiter) peersLocked() bool {
+	if a.host != nil && a.host.members > 1 {
+		return false
+	}
 	return a.crowd > 0 && a.estimate > 0 && a.estimate <= a.ceiling*peerShare && a.current <= 2*a.ceiling*peerShare
 }
 

@@ -33,6 +33,8 @@ type hostShare struct {
 	turnsAtMark uint64
 	mine        []time.Time
 	warned      bool
+	// members is how many processes shared the board at the last turn.
+	members int
 }
 
 // hostDecision is what the limiter publishes on the board beside the
@@ -109,6 +111,7 @@ func (a *adaptiveLimiter) hostTurn(ctx context.Context) error {
 	at, err := a.host.pace.Turn(ctx, func(b *hostpace.Board, now time.Time) {
 		a.mu.Lock()
 		defer a.mu.Unlock()
+		a.host.members = b.Members
 		a.adoptLocked(ctx, b)
 		a.raiseLocked(ctx, now)
 		h := a.host
