@@ -432,6 +432,19 @@ func TestLimiterAmongPeers(t *testing.T) {
 	if rises[2] <= rises[0] {
 		t.Errorf("the rise from 2 s to 6 s (%v) is not larger than in the first 2 s (%v): the slope should grow without 429s", rises[2], rises[0])
 	}
+	// A process that shares its host's pace with others keeps to
+	// measuring: its measured share is the host's.
+	shared := among(4)
+	shared.host = &hostShare{members: 2}
+	if shared.mu.Lock(); shared.peersLocked() {
+		t.Error("a process sharing its host's pace with another follows the rule among unseen peers")
+	}
+	shared.mu.Unlock()
+	shared.host.members = 1
+	if shared.mu.Lock(); !shared.peersLocked() {
+		t.Error("a process alone on its host's pace does not follow the rule among unseen peers")
+	}
+	shared.mu.Unlock()
 	// Long without a 429 the pace passes twice the share and probes as
 	// alone, up to the ceiling.
 	small.raise(ctx, cut.Add(40*time.Second))
