@@ -200,28 +200,27 @@ func (a *adaptiveLimiter) raiseLocked(ctx context.Context, now time.Time) time.D
 	if a.current >= a.ceiling || a.signals == 0 {
 		return max(hold, 0)
 	}
+	var next float64
 	if a.peersLocked() {
-		if next := min(a.ceiling, a.peerPace(now)); next >= a.current*1.02 {
-			a.probing = true
-			a.setLocked(now, next)
+		next = min(a.ceiling, a.peerPace(now)) // rising since the last decrease
+	} else {
+		start := a.lastSignal.Add(a.spell)
+		if now.Before(start) {
+			return max(hold, 0)
 		}
-		return max(hold, 0)
+		// Exponential from where it settled, and at least linear to the
+		// ceiling within probeLinear, so that a pace cut low comes back
+		// fast. When 429s take long to come back, everything sent
+		// meanwhile above the grant is refused too: the probe then rises
+		// more slowly.
+		unit := max(time.Second, a.refusalTrip*probeTrips)
+		t := now.Sub(start).Seconds() / unit.Seconds()
+		next = min(a.ceiling, max(a.settledRate*math.Pow(probeGrowth, t), a.settledRate+a.ceiling*t/probeLinear.Seconds()))
 	}
-	start := a.lastSignal.Add(a.spell)
-	if now.Before(start) {
-		return max(hold, 0)
-	}
-	// Exponential from where it settled, and at least linear to the
-	// ceiling within probeLinear, so that a pace cut low comes back fast.
-	// When 429s take long to come back, everything sent meanwhile above
-	// the grant is refused too: the probe then rises more slowly.
-	unit := max(time.Second, a.refusalTrip*probeTrips)
-	t := now.Sub(start).Seconds() / unit.Seconds()
-	next := min(a.ceiling, max(a.settledRate*math.Pow(probeGrowth, t), a.settledRate+a.ceiling*t/probeLinear.Seconds()))
 	// Small steps are skipped: rate.Limiter takes its lock on each change.
 	if next >= a.current*1.02 || next == a.ceiling {
 		if !a.probing {
-			a.debug(ctx, "talkdesk API pace: probing upward after a quiet spell", map[string]any{"rate": round2(a.current), "quiet": a.quiet.String()})
+			a.debug(ctx, "talkdesk API pace: probing upward", map[string]any{"rate": round2(a.current), "quiet": a.quiet.String()})
 		}
 		a.probing = true
 		a.setLocked(now, next)
