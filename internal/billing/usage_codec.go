@@ -59,6 +59,13 @@ func joinRows(parts []usageRows) usageRows {
 		return kept[0]
 	}
 	b := NewUsageRowsBuilder(n)
+	// The joined arena is the parts' arenas, byte for byte: sized once,
+	// it is not copied as it grows while every part is still held.
+	arena := 0
+	for _, p := range kept {
+		arena += len(p.arena)
+	}
+	b.set.arena = make([]byte, 0, arena)
 	ordered := true
 	for _, p := range kept {
 		ordered = ordered && idDescending(p)
