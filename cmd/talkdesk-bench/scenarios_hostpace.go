@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,7 +26,8 @@ import (
 // 25 req/s that a foreign client also spends at 5 req/s. "one host"
 // shares one TMPDIR, so the processes share the host's pace; "separate
 // hosts" gives each its own. Client processes rather than Terraform: 12
-// Terraform runs at once do not fit 2 shared cores.
+// Terraform runs at once do not fit 2 shared cores. Two more rows start six
+// real Terraform applies instead (terraformRunsScenarios).
 
 const (
 	envClientRead = "TALKDESK_BENCH_CLIENT_READ" // the sandbox URL, in a client process
@@ -36,7 +38,7 @@ const (
 )
 
 func hostPaceScenarios(quick bool) []scenario {
-	var out []scenario
+	out := terraformRunsScenarios(quick)
 	for _, n := range []int{1, 2, 6, 12} {
 		// ~51,000 subscriptions = 205 pages each; 12 runs read half as much.
 		accounts := 170
@@ -86,21 +88,64 @@ func clientProcess() bool {
 	return true
 }
 
+// runStarter starts run i of a many-runs row with TMPDIR tmp, and returns
+// a function that waits for it and returns what it read.
+type runStarter func(i int, tmp string) (wait func() (string, error), err error)
+
+// clientRuns starts client processes: this program, reading every
+// subscription with the billing client.
+func clientRuns(srv *sandbox.Server) (runStarter, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	return func(i int, tmp string) (func() (string, error), error) {
+		cmd := exec.Command(self)
+		cmd.Env = append(os.Environ(), envClientRead+"="+srv.URL, "TMPDIR="+tmp)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return nil, err
+		}
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		return func() (string, error) {
+			line, _ := bufio.NewReader(out).ReadString('\n')
+			if err := cmd.Wait(); err != nil {
+				return "", fmt.Errorf("run %d: %v: %s", i, err, tail(stderr.String(), 500))
+			}
+			return strings.TrimSpace(line), nil
+		}, nil
+	}, nil
+}
+
 func manyRuns(opts sandbox.Options, n int, apart bool) (result, error) {
+	want := func(d sandbox.Dataset) string { return strconv.Itoa(len(d.Subscriptions)) }
+	return manyRunsOf(opts, n, apart, func(srv *sandbox.Server, _ string) (runStarter, error) { return clientRuns(srv) }, want)
+}
+
+// manyRunsOf starts n runs together (from starter) on one sandbox quota
+// beside a foreign client, each with its own TMPDIR when apart, and
+// measures the 429s, the foreign client's refusals, the window against
+// the leftover quota's time and the spread of finish times. Every run
+// must read want.
+func manyRunsOf(opts sandbox.Options, n int, apart bool, starter func(srv *sandbox.Server, dir string) (runStarter, error), want func(sandbox.Dataset) string) (result, error) {
 	srv, err := sandbox.Start(opts)
 	if err != nil {
 		return result{}, err
 	}
 	defer srv.Close()
-	self, err := os.Executable()
-	if err != nil {
-		return result{}, err
-	}
 	shared, err := os.MkdirTemp("", "talkdesk-bench-host")
 	if err != nil {
 		return result{}, err
 	}
 	defer os.RemoveAll(shared)
+	startRun, err := starter(srv, shared)
+	if err != nil {
+		return result{}, err
+	}
 
 	ctx, stopForeign := context.WithCancel(context.Background())
 	defer stopForeign()
@@ -114,32 +159,22 @@ func manyRuns(opts sandbox.Options, n int, apart bool) (result, error) {
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i := range n {
-		tmp := shared
+		tmp := filepath.Join(shared, "tmp")
 		if apart {
-			if tmp, err = os.MkdirTemp(shared, "host"); err != nil {
-				return result{}, err
-			}
+			tmp = filepath.Join(shared, fmt.Sprintf("tmp-%d", i))
 		}
-		cmd := exec.Command(self)
-		cmd.Env = append(os.Environ(), envClientRead+"="+srv.URL, "TMPDIR="+tmp)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
+		if err := os.MkdirAll(tmp, 0o700); err != nil {
 			return result{}, err
 		}
-		if err := cmd.Start(); err != nil {
+		wait, err := startRun(i, tmp)
+		if err != nil {
 			return result{}, err
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			line, _ := bufio.NewReader(out).ReadString('\n')
+			got[i], errs[i] = wait()
 			ends[i] = time.Now()
-			got[i] = strings.TrimSpace(line)
-			if err := cmd.Wait(); err != nil {
-				errs[i] = fmt.Errorf("run %d: %v: %s", i, err, tail(stderr.String(), 500))
-			}
 		}()
 	}
 	wg.Wait()
@@ -180,14 +215,16 @@ func manyRuns(opts sandbox.Options, n int, apart bool) (result, error) {
 		}
 	}
 	r.span = last.Sub(first)
-	want := strconv.Itoa(len(srv.Data().Subscriptions))
+	w := want(srv.Data())
 	for _, g := range got {
-		r.exact = r.exact && g == want
-		k, _ := strconv.Atoi(g)
-		r.rows += k
+		r.exact = r.exact && g == w
+		for _, f := range strings.Fields(g) {
+			k, _ := strconv.Atoi(f)
+			r.rows += k
+		}
 	}
 	if !r.exact {
-		return r, fmt.Errorf("rows %v, want %s each", got, want)
+		return r, fmt.Errorf("rows %v, want %s each", got, w)
 	}
 	leftover := float64(r.pages) / (providerRate - foreignRate)
 	firstEnd, lastEnd := slices.MinFunc(ends, time.Time.Compare), slices.MaxFunc(ends, time.Time.Compare)
@@ -245,4 +282,70 @@ func foreignClient(ctx context.Context, srv *sandbox.Server) [2]int {
 			}
 		}()
 	}
+}
+
+// everyListSummed reads every list data source but products (the foreign
+// client's endpoint, counted apart), usage summed by month: the reads of
+// a whole configuration with a small state.
+const everyListSummed = `
+data "talkdesk_accounts" "all" {}
+data "talkdesk_subscriptions" "all" {}
+data "talkdesk_invoices" "all" {}
+data "talkdesk_usage_summary" "monthly" { group_by = ["month"] }
+output "rows" {
+  value = join(" ", [length(data.talkdesk_accounts.all.accounts), length(data.talkdesk_subscriptions.all.subscriptions),
+    sum([for i in data.talkdesk_invoices.all.invoices : length(i.lines)]),
+    sum([for g in data.talkdesk_usage_summary.monthly.groups : g.rows])])
+}
+`
+
+// terraformRunsScenarios are the many-runs rows with real Terraform
+// applies, as the issue tried them: six at once, each reading every list
+// data source but products (207 pages: 204 of usage, summed by month), beside the
+// foreign client.
+func terraformRunsScenarios(quick bool) []scenario {
+	opts := sandbox.Options{Accounts: 170, UsageMonths: 25, UsagePerAccountMonth: 12, SubscriptionsPerAccount: 1, InvoicesPerAccount: 1,
+		Latency: 50 * time.Millisecond, RetryAfter: "1"}
+	n := 6
+	if quick {
+		opts.Accounts, n = 10, 2
+	}
+	want := func(d sandbox.Dataset) string {
+		return fmt.Sprintf("%d %d %d %d", len(d.Accounts), len(d.Subscriptions), len(d.Invoices), len(d.Usage))
+	}
+	var out []scenario
+	for _, apart := range []bool{false, true} {
+		where := "one host"
+		if apart {
+			where = "separate hosts"
+		}
+		out = append(out, scenario{
+			name: fmt.Sprintf("many runs: %d terraform applies + foreign 5 req/s on 25 req/s, %s", n, where),
+			run:  func() (result, error) { return manyRunsOf(opts, n, apart, terraformRuns, want) },
+		})
+	}
+	return out
+}
+
+// terraformRuns starts Terraform applies of everyListSummed, each in its
+// own working directory under dir, with the provider built once.
+func terraformRuns(srv *sandbox.Server, dir string) (runStarter, error) {
+	pluginDir, err := providerWithWrapper(dir)
+	if err != nil {
+		return nil, err
+	}
+	return func(i int, tmp string) (func() (string, error), error) {
+		ws, err := newTFWorkspace(filepath.Join(dir, fmt.Sprintf("run-%d", i)), pluginDir, srv, everyListSummed)
+		if err != nil {
+			return nil, err
+		}
+		ws.env = []string{"TMPDIR=" + tmp}
+		return func() (string, error) {
+			got, err := ws.apply()
+			if err != nil {
+				return "", fmt.Errorf("run %d: %v", i, err)
+			}
+			return got, nil
+		}, nil
+	}, nil
 }

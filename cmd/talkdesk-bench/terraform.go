@@ -109,6 +109,8 @@ func terraformBench(opts sandbox.Options) (srv *sandbox.Server, dir, pluginDir s
 type tfWorkspace struct {
 	dir, work, cliConfig, rssFile string
 	srv                           *sandbox.Server
+	// env is added to the environment of every terraform command.
+	env []string
 	// terraformRSS is Terraform's own peak resident set in the last
 	// apply, in bytes.
 	terraformRSS int64
@@ -139,6 +141,7 @@ func (ws *tfWorkspace) apply() (string, error) {
 		"TALKDESK_API_BASE_URL="+ws.srv.URL, "TALKDESK_TOKEN_URL="+ws.srv.TokenURL,
 		"TALKDESK_CLIENT_ID="+sandbox.DefaultClientID, "TALKDESK_CLIENT_SECRET="+sandbox.DefaultClientSecret,
 		envRSSFile+"="+ws.rssFile)
+	cmd.Env = append(cmd.Env, ws.env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
