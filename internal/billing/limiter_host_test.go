@@ -225,3 +225,36 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// TestProbeTurnsInPairs: settled, turns are sent at random points of
+// their intervals; probing, two turns in a row are sent together (the
+// end of one interval, the start of the next), one pair every two
+// intervals, so that the pace over the pair is unchanged.
+func TestProbeTurnsInPairs(t *testing.T) {
+	var h hostShare
+	distinct := map[float64]bool{}
+	for range 100 {
+		p := h.place(false)
+		if p < 0 || p >= 1 {
+			t.Fatalf("settled turn placed at %v of its interval", p)
+		}
+		distinct[p] = true
+	}
+	if len(distinct) < 50 {
+		t.Errorf("settled turns took %d distinct places of 100", len(distinct))
+	}
+	var sends []float64 // in intervals, turn k starting at k
+	for k := range 8 {
+		sends = append(sends, float64(k)+h.place(true))
+	}
+	for k := 0; k+1 < len(sends); k += 2 {
+		if gap := sends[k+1] - sends[k]; gap != 0 {
+			t.Errorf("turns %d and %d of a probe sent %v intervals apart, want together", k, k+1, gap)
+		}
+		if k+2 < len(sends) {
+			if gap := sends[k+2] - sends[k]; gap != 2 {
+				t.Errorf("pairs at turns %d and %d sent %v intervals apart, want 2", k, k+2, gap)
+			}
+		}
+	}
+}
