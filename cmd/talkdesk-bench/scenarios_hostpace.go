@@ -50,16 +50,9 @@ func hostPaceScenarios(quick bool) []scenario {
 		}
 		opts := sandbox.Options{Accounts: accounts, SubscriptionsPerAccount: 300, InvoicesPerAccount: 1, UsageMonths: 1, UsagePerAccountMonth: 1,
 			Latency: 50 * time.Millisecond, RetryAfter: "1"}
-		for _, apart := range []bool{false, true} {
-			where := "one host"
-			if apart {
-				where = "separate hosts"
-			}
-			out = append(out, scenario{
-				name: fmt.Sprintf("many runs: %d client processes + foreign 5 req/s on 25 req/s, %s", n, where),
-				run:  func() (result, error) { return manyRuns(opts, n, apart) },
-			})
-		}
+		out = append(out, onHostAndApart(fmt.Sprintf("many runs: %d client processes", n), func(apart bool) (result, error) {
+			return manyRuns(opts, n, apart)
+		})...)
 	}
 	return out
 }
@@ -313,6 +306,14 @@ func terraformRunsScenarios(quick bool) []scenario {
 	want := func(d sandbox.Dataset) string {
 		return fmt.Sprintf("%d %d %d %d", len(d.Accounts), len(d.Subscriptions), len(d.Invoices), len(d.Usage))
 	}
+	return onHostAndApart(fmt.Sprintf("many runs: %d terraform applies", n), func(apart bool) (result, error) {
+		return manyRunsOf(opts, n, apart, terraformRuns, want)
+	})
+}
+
+// onHostAndApart is the pair of many-runs rows of what: the runs on one
+// host, and on separate hosts (apart).
+func onHostAndApart(what string, run func(apart bool) (result, error)) []scenario {
 	var out []scenario
 	for _, apart := range []bool{false, true} {
 		where := "one host"
@@ -320,8 +321,8 @@ func terraformRunsScenarios(quick bool) []scenario {
 			where = "separate hosts"
 		}
 		out = append(out, scenario{
-			name: fmt.Sprintf("many runs: %d terraform applies + foreign 5 req/s on 25 req/s, %s", n, where),
-			run:  func() (result, error) { return manyRunsOf(opts, n, apart, terraformRuns, want) },
+			name: fmt.Sprintf("%s + foreign 5 req/s on 25 req/s, %s", what, where),
+			run:  func() (result, error) { return run(apart) },
 		})
 	}
 	return out
