@@ -65,7 +65,7 @@ func joinRows(parts []usageRows) usageRows {
 	for _, p := range kept {
 		arena += len(p.arena)
 	}
-	b.set.arena = make([]byte, 0, arena)
+	b.reserveArena(arena)
 	ordered := true
 	for _, p := range kept {
 		ordered = ordered && idDescending(p)

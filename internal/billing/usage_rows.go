@@ -372,7 +372,15 @@ func (b *UsageRowsBuilder) reserveLike(like *UsageRows, rows int) {
 	}
 	// A tenth more than the first page's average, as ids and amounts vary.
 	perRow := len(like.arena)/like.Len() + len(like.arena)/like.Len()/10 + 1
-	b.set.arena = make([]byte, 0, perRow*rows)
+	b.reserveArena(perRow * rows)
+}
+
+// reserveArena makes room for n bytes of an empty builder's arena at
+// once, so that it is not copied as it grows.
+func (b *UsageRowsBuilder) reserveArena(n int) {
+	if len(b.set.arena) == 0 && cap(b.set.arena) < n {
+		b.set.arena = make([]byte, 0, n)
+	}
 }
 
 // growRows makes room for n more rows at once.
