@@ -10,7 +10,9 @@
 // holds the file's flock for the few microseconds it takes to read and
 // rewrite the file, and nothing else. A garbled or unreadable file is
 // replaced; a directory that cannot be used is reported by Open, and the
-// caller then paces alone.
+// caller then paces alone. A file removed while processes hold it open is
+// made again at their next operation, and Open removes the files no
+// process has written for a day (sweep.go).
 //
 // Each process registers a share: a heartbeat in the file that every
 // operation refreshes and that expires two seconds after the process

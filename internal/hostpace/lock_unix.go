@@ -53,6 +53,23 @@ func openState(path string) (*os.File, error) {
 	return f, nil
 }
 
+// openExisting opens a state file that exists, never through a symbolic
+// link, and refuses one owned by another user.
+func openExisting(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		_ = f.Close()
+		return nil, errors.New("not a regular file")
+	} else if uid, ok := ownerOf(fi); ok && uid != os.Getuid() {
+		_ = f.Close()
+		return nil, errors.New("the state file is owned by another user")
+	}
+	return f, nil
+}
+
 func ownerOf(fi fs.FileInfo) (int, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {

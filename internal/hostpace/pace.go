@@ -84,10 +84,12 @@ func OpenIn(dir, key string) (*Pace, error) {
 	if err := usableDir(dir); err != nil {
 		return nil, err
 	}
-	f, err := openState(filepath.Join(dir, key+".pace"))
+	path := filepath.Join(dir, key+".pace")
+	f, err := openState(path)
 	if err != nil {
 		return nil, err
 	}
+	sweepStale(dir, path, time.Now())
 	var nonce [6]byte
 	_, _ = rand.Read(nonce[:])
 	return &Pace{path: f.Name(), id: strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(nonce[:]), f: f}, nil
@@ -154,7 +156,7 @@ func (p *Pace) do(ctx context.Context, op func(s *state, now time.Time)) error {
 	if p.f == nil {
 		return os.ErrClosed
 	}
-	if err := p.lock(ctx); err != nil {
+	if err := p.lockCurrent(ctx); err != nil {
 		return err
 	}
 	defer func() { _ = unlock(p.f) }()
@@ -163,6 +165,35 @@ func (p *Pace) do(ctx context.Context, op func(s *state, now time.Time)) error {
 	s.refresh(p.id, now)
 	op(s, now)
 	return p.write(s)
+}
+
+// lockCurrent takes the lock of the file now at p.path. A temporary-file
+// cleaner, or the sweep of another process (sweepStale), may have removed
+// the file or its directory while this process kept it open; the lock of
+// a removed file would be this process's alone, so it makes the file
+// again and joins the processes that opened it since.
+func (p *Pace) lockCurrent(ctx context.Context) error {
+	for range 3 {
+		if err := p.lock(ctx); err != nil {
+			return err
+		}
+		held, herr := p.f.Stat()
+		named, nerr := os.Lstat(p.path)
+		if herr == nil && nerr == nil && os.SameFile(held, named) {
+			return nil
+		}
+		_ = unlock(p.f)
+		if err := usableDir(filepath.Dir(p.path)); err != nil {
+			return err
+		}
+		f, err := openState(p.path)
+		if err != nil {
+			return err
+		}
+		_ = p.f.Close()
+		p.f = f
+	}
+	return errors.New("hostpace: the state file kept being removed")
 }
 
 // lock takes the file's lock, polling so that ctx and lockPatience are
