@@ -35,8 +35,6 @@ type hostShare struct {
 	warned      bool
 	// members is how many processes shared the board at the last turn.
 	members int
-	// paired is set between the two turns of a pair (see place).
-	paired bool
 }
 
 // hostDecision is what the limiter publishes on the board beside the
@@ -109,65 +107,109 @@ func (a *adaptiveLimiter) shareHost(p *hostpace.Pace) {
 }
 
 // hostTurn takes this request's turn of the host's pace and waits for it.
+//
+// Each process holds one turn at a time, placed at the pace of when it was
+// taken; a decrease that another process publishes meanwhile voids it, and
+// the turn is taken again at the new pace. Otherwise every process's turn
+// placed before a 429 still went out at the old pace: with six processes,
+// a quarter of a second of requests into a bucket known to be empty, which
+// refused the organization's other clients as often as ours.
 func (a *adaptiveLimiter) hostTurn(ctx context.Context) error {
-	probing := false
+	for range maxRetakes {
+		gen, err := a.hostTurnOnce(ctx)
+		if err != nil || !a.hostTurnVoided(ctx, gen) {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxRetakes bounds the turns taken for one request while decreases keep
+// voiding them; the last is used whatever comes.
+const maxRetakes = 3
+
+// hostTurnVoided reports whether the board holds a decrease newer than gen,
+// the generation this process knew when it took its turn.
+func (a *adaptiveLimiter) hostTurnVoided(ctx context.Context, gen uint64) bool {
+	voided := false
+	err := a.host.pace.Peek(ctx, func(b hostpace.Board) {
+		var d hostDecision
+		if len(b.Learned) > 0 && json.Unmarshal(b.Learned, &d) == nil {
+			voided = d.Gen > gen
+		}
+	})
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return err == nil && (voided || a.host.gen > gen)
+}
+
+// hostTurnOnce takes one turn, waits for it and returns the generation of
+// decisions it was taken under.
+func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
+	grouped := false
+	var gen, turn uint64
 	at, err := a.host.pace.Turn(ctx, func(b *hostpace.Board, now time.Time) {
+		turn = b.Turns
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		a.host.members = b.Members
 		a.adoptLocked(ctx, b)
 		a.raiseLocked(ctx, now)
-		probing = a.probing
+		grouped = a.probing && b.Members > 1
 		h := a.host
 		if len(h.mine) >= maxTurnTimes {
 			h.mine = append(h.mine[:0], h.mine[maxTurnTimes/2:]...)
 		}
 		h.mine = append(h.mine, now)
 		a.publishLocked(b)
+		gen = h.gen
 	})
 	if err != nil {
 		a.hostFailed(ctx, err)
-		return err
+		return 0, err
 	}
-	at = at.Add(time.Duration(a.host.place(probing) * float64(time.Second) / max(minRate, a.Rate())))
+	at = at.Add(time.Duration(place(turn, grouped) * float64(time.Second) / max(minRate, a.Rate())))
 	if d := time.Until(at); d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return 0, ctx.Err()
 		case <-t.C:
 		}
 	}
-	return nil
+	return gen, nil
 }
 
-// place is where in its interval a turn is sent, as a share of it.
+// place is where a turn is sent, in intervals from when it is due; turn
+// is the host's count of turns before it.
 //
 // Settled, each turn is sent at a random point of its interval: turns
 // exactly one interval apart lock onto the refill of the quota's bucket
 // and leave every refusal to the organization's other clients, which the
 // pace then never hears of.
 //
-// Probing, turns go in pairs, one at the end of its interval and the
-// next at the start of its own, so that the second of a pair finds the
-// bucket empty as soon as the probe has spent what it held: the probe
-// hears its first 429 before the other clients are refused. Spread out,
-// a probe's turns each find the token that accrued since the last one,
-// while a client sending every 200 ms arrives mid-gap and is refused:
-// six Terraform runs on one host refused such a client several times in
-// a row at each probe before hearing a 429 themselves (3.1-4.3% of its
-// requests in three tries; in pairs 0-6.0%, 1.95% on average, in six).
-func (h *hostShare) place(probing bool) float64 {
+// Probing, the host's turns go in groups of probeGroup, all sent when the
+// last of the group is due, so that once the probe has spent what the
+// bucket held the last of a group is refused: the probe hears its first
+// 429 in the first group that finds the bucket empty, before the other
+// clients are refused. Spread out, a probe's turns each find the token
+// that accrued since the last one, while a client sending every 200 ms
+// arrives mid-gap and is refused, and its refusal leaves our next turn its
+// token: six Terraform runs on one host refused such a client several
+// times in a row at each probe before hearing a 429 themselves (3.1-4.3%
+// of its requests in three tries). In pairs they still did, once or twice
+// a probe (0-6.0% in six tries), as the client's arrivals kept falling
+// just after a pair.
+func place(turn uint64, probing bool) float64 {
 	if !probing {
 		return rand.Float64()
 	}
-	h.paired = !h.paired
-	if h.paired {
-		return 1
-	}
-	return 0
+	return float64(probeGroup - 1 - turn%probeGroup)
 }
+
+// probeGroup is how many of the host's turns a probe sends together.
+const probeGroup = 4
 
 // hostThrottled handles a 429 with the host's board: a 429 of a request
 // sent before another process's decrease belongs to the burst it

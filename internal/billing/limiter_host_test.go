@@ -226,15 +226,14 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// TestProbeTurnsInPairs: settled, turns are sent at random points of
-// their intervals; probing, two turns in a row are sent together (the
-// end of one interval, the start of the next), one pair every two
-// intervals, so that the pace over the pair is unchanged.
-func TestProbeTurnsInPairs(t *testing.T) {
-	var h hostShare
+// TestProbeTurnsInGroups: settled, turns are sent at random points of
+// their intervals; probing, the host's turns go in groups of probeGroup
+// sent together when the last of the group is due, one group every
+// probeGroup intervals, so that the pace over a group is unchanged.
+func TestProbeTurnsInGroups(t *testing.T) {
 	distinct := map[float64]bool{}
-	for range 100 {
-		p := h.place(false)
+	for k := range uint64(100) {
+		p := place(k, false)
 		if p < 0 || p >= 1 {
 			t.Fatalf("settled turn placed at %v of its interval", p)
 		}
@@ -243,18 +242,24 @@ func TestProbeTurnsInPairs(t *testing.T) {
 	if len(distinct) < 50 {
 		t.Errorf("settled turns took %d distinct places of 100", len(distinct))
 	}
-	var sends []float64 // in intervals, turn k starting at k
-	for k := range 8 {
-		sends = append(sends, float64(k)+h.place(true))
+	const first = 7     // a probe may begin anywhere in the host's count
+	var sends []float64 // in intervals, turn k due at k
+	for k := uint64(first); k < first+4*probeGroup; k++ {
+		sends = append(sends, float64(k)+place(k, true))
 	}
-	for k := 0; k+1 < len(sends); k += 2 {
-		if gap := sends[k+1] - sends[k]; gap != 0 {
-			t.Errorf("turns %d and %d of a probe sent %v intervals apart, want together", k, k+1, gap)
+	groups := map[float64]int{}
+	for i, at := range sends {
+		if at < float64(first+i) {
+			t.Errorf("turn %d sent %v intervals before it was due", first+i, float64(first+i)-at)
 		}
-		if k+2 < len(sends) {
-			if gap := sends[k+2] - sends[k]; gap != 2 {
-				t.Errorf("pairs at turns %d and %d sent %v intervals apart, want 2", k, k+2, gap)
-			}
+		groups[at]++
+	}
+	for at, n := range groups {
+		if n != probeGroup && at != sends[0] && at != sends[len(sends)-1] {
+			t.Errorf("%d turns sent together at %v, want %d", n, at, probeGroup)
+		}
+		if _, ok := groups[at+probeGroup]; !ok && at+probeGroup <= sends[len(sends)-1] {
+			t.Errorf("no group %d intervals after the one at %v", probeGroup, at)
 		}
 	}
 }

@@ -136,6 +136,22 @@ func (p *Pace) Update(ctx context.Context, change func(b *Board, now time.Time))
 	})
 }
 
+// Peek shows the board under the lock, changing nothing: a turn waited
+// for can be checked against a decision published meanwhile.
+func (p *Pace) Peek(ctx context.Context, look func(b Board)) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f == nil {
+		return os.ErrClosed
+	}
+	if err := p.lockCurrent(ctx); err != nil {
+		return err
+	}
+	defer func() { _ = unlock(p.f) }()
+	look(p.read().board())
+	return nil
+}
+
 // Close releases this process's share at once.
 func (p *Pace) Close() error {
 	err := p.do(context.Background(), func(s *state, _ time.Time) { delete(s.Members, p.id) })
