@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/talkdesk/terraform-provider-talkdesk/internal/hostpace"
 )
 
 // The host-wide pace is tested with real processes: this test binary
@@ -261,5 +264,50 @@ func TestProbeTurnsInGroups(t *testing.T) {
 		if _, ok := groups[at+probeGroup]; !ok && at+probeGroup <= sends[len(sends)-1] {
 			t.Errorf("no group %d intervals after the one at %v", probeGroup, at)
 		}
+	}
+}
+
+// TestDecreaseVoidsHeldTurn: a process waits for a turn placed at the old
+// pace when another process lowers the pace after a 429. The turn is
+// taken again at the new pace instead of being sent into the empty bucket.
+func TestDecreaseVoidsHeldTurn(t *testing.T) {
+	dir := t.TempDir()
+	join := func() *adaptiveLimiter {
+		p, err := hostpace.OpenIn(dir, "org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = p.Close() })
+		a := newAdaptiveLimiter(4, nil) // a turn every 250 ms, no burst
+		a.shareHost(p)
+		return a
+	}
+	a, b := join(), join()
+	ctx := context.Background()
+	t0 := time.Now() // a's turn is due at once, b's 250 ms later
+	if err := a.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan time.Time, 1)
+	go func() {
+		if err := b.Wait(ctx); err != nil {
+			t.Error(err)
+		}
+		done <- time.Now()
+	}()
+	time.Sleep(20 * time.Millisecond) // b holds its turn
+	a.observe(ctx, time.Now(), time.Now(), http.StatusTooManyRequests, http.Header{})
+	if got := a.Rate(); got != 2 {
+		t.Fatalf("pace after the 429: %v, want 2 (the first cut)", got)
+	}
+	sent := (<-done).Sub(t0)
+	// Held at the old pace, b's turn went within its interval, 250-500 ms
+	// after t0; taken again, it comes after the turns placed before the
+	// decrease, at 500 ms or later.
+	if sent < 500*time.Millisecond {
+		t.Errorf("the held turn went %v after the first, want it taken again at the new pace (500 ms or later)", sent)
+	}
+	if got := b.Rate(); got != 2 {
+		t.Errorf("the other process's pace: %v, want the decrease adopted (2)", got)
 	}
 }
