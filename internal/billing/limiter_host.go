@@ -117,11 +117,14 @@ func (a *adaptiveLimiter) shareHost(p *hostpace.Pace) {
 func (a *adaptiveLimiter) hostTurn(ctx context.Context) error {
 	for range maxRetakes {
 		gen, err := a.hostTurnOnce(ctx)
-		if err != nil || !a.hostTurnVoided(ctx, gen) {
+		if err != nil {
 			return err
 		}
+		if !a.hostTurnVoided(ctx, gen) {
+			return ctx.Err() // cancelled while checking: the request is not sent
+		}
 	}
-	return nil
+	return ctx.Err()
 }
 
 // maxRetakes bounds the turns taken for one request while decreases keep
