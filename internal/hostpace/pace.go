@@ -139,17 +139,10 @@ func (p *Pace) Update(ctx context.Context, change func(b *Board, now time.Time))
 // Peek shows the board under the lock, changing nothing: a turn waited
 // for can be checked against a decision published meanwhile.
 func (p *Pace) Peek(ctx context.Context, look func(b Board)) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.f == nil {
-		return os.ErrClosed
-	}
-	if err := p.lockCurrent(ctx); err != nil {
-		return err
-	}
-	defer func() { _ = unlock(p.f) }()
-	look(p.read().board())
-	return nil
+	return p.locked(ctx, func() error {
+		look(p.read().board())
+		return nil
+	})
 }
 
 // Close releases this process's share at once.
@@ -167,6 +160,17 @@ func (p *Pace) Close() error {
 
 // do runs op on the state under the file's lock and writes it back.
 func (p *Pace) do(ctx context.Context, op func(s *state, now time.Time)) error {
+	return p.locked(ctx, func() error {
+		now := time.Now()
+		s := p.read()
+		s.refresh(p.id, now)
+		op(s, now)
+		return p.write(s)
+	})
+}
+
+// locked runs fn holding this process's mutex and the file's lock.
+func (p *Pace) locked(ctx context.Context, fn func() error) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.f == nil {
@@ -176,11 +180,7 @@ func (p *Pace) do(ctx context.Context, op func(s *state, now time.Time)) error {
 		return err
 	}
 	defer func() { _ = unlock(p.f) }()
-	now := time.Now()
-	s := p.read()
-	s.refresh(p.id, now)
-	op(s, now)
-	return p.write(s)
+	return fn()
 }
 
 // lockCurrent takes the lock of the file now at p.path. A temporary-file
