@@ -142,10 +142,8 @@ func (a *adaptiveLimiter) hostTurnVoided(ctx context.Context, gen uint64) bool {
 	}
 	voided := false
 	err := a.host.pace.Peek(ctx, func(b hostpace.Board) {
-		var d hostDecision
-		if len(b.Learned) > 0 && json.Unmarshal(b.Learned, &d) == nil {
-			voided = d.Gen > gen
-		}
+		d, ok := decisionOf(b)
+		voided = ok && d.Gen > gen
 	})
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -282,8 +280,8 @@ func (a *adaptiveLimiter) hostShareLocked(b *hostpace.Board) float64 {
 // know yet: another process's decrease, a probe's rise, a hold.
 func (a *adaptiveLimiter) adoptLocked(ctx context.Context, b *hostpace.Board) {
 	h := a.host
-	var d hostDecision
-	if b.Rate <= 0 || len(b.Learned) == 0 || json.Unmarshal(b.Learned, &d) != nil || d.Gen < h.gen {
+	d, ok := decisionOf(*b)
+	if b.Rate <= 0 || !ok || d.Gen < h.gen {
 		return // a new or replaced board: ours is published after
 	}
 	if b.Hold.After(a.hold) {
@@ -312,6 +310,12 @@ func (a *adaptiveLimiter) adoptLocked(ctx context.Context, b *hostpace.Board) {
 	}
 	a.answers = kept
 	a.setLocked(now, min(b.Rate, a.ceiling))
+}
+
+// decisionOf reads the decisions a limiter published on b; ok is false on
+// a board where none is, or a garbled one.
+func decisionOf(b hostpace.Board) (d hostDecision, ok bool) {
+	return d, len(b.Learned) > 0 && json.Unmarshal(b.Learned, &d) == nil
 }
 
 // publishLocked writes this process's decisions to the board.

@@ -31,16 +31,23 @@ func tryLock(f *os.File) (busy bool, err error) {
 
 func unlock(f *os.File) error { return unix.Flock(int(f.Fd()), unix.LOCK_UN) }
 
-// openState opens (creating it 0600) the state file, never through a
-// symbolic link, and refuses one owned by another user.
-func openState(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o600)
+// openState opens the state file, creating it 0600 if create is set,
+// never through a symbolic link, and refuses one owned by another user or
+// that is not a regular file.
+func openState(path string, create bool) (*os.File, error) {
+	flags := os.O_RDWR | unix.O_NOFOLLOW
+	if create {
+		flags |= os.O_CREATE
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	fi, err := f.Stat()
 	if err == nil {
-		if uid, ok := ownerOf(fi); ok && uid != os.Getuid() {
+		if !fi.Mode().IsRegular() {
+			err = errors.New("the state file is not a regular file")
+		} else if uid, ok := ownerOf(fi); ok && uid != os.Getuid() {
 			err = errors.New("the state file is owned by another user")
 		} else if fi.Mode().Perm() != 0o600 {
 			err = f.Chmod(0o600)
@@ -49,23 +56,6 @@ func openState(path string) (*os.File, error) {
 	if err != nil {
 		_ = f.Close()
 		return nil, err
-	}
-	return f, nil
-}
-
-// openExisting opens a state file that exists, never through a symbolic
-// link, and refuses one owned by another user.
-func openExisting(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|unix.O_NOFOLLOW, 0)
-	if err != nil {
-		return nil, err
-	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		_ = f.Close()
-		return nil, errors.New("not a regular file")
-	} else if uid, ok := ownerOf(fi); ok && uid != os.Getuid() {
-		_ = f.Close()
-		return nil, errors.New("the state file is owned by another user")
 	}
 	return f, nil
 }

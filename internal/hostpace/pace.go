@@ -85,7 +85,7 @@ func OpenIn(dir, key string) (*Pace, error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, key+".pace")
-	f, err := openState(path)
+	f, err := openState(path, true)
 	if err != nil {
 		return nil, err
 	}
@@ -193,16 +193,14 @@ func (p *Pace) lockCurrent(ctx context.Context) error {
 		if err := p.lock(ctx); err != nil {
 			return err
 		}
-		held, herr := p.f.Stat()
-		named, nerr := os.Lstat(p.path)
-		if herr == nil && nerr == nil && os.SameFile(held, named) {
+		if _, ok := stillNamed(p.f, p.path); ok {
 			return nil
 		}
 		_ = unlock(p.f)
 		if err := usableDir(filepath.Dir(p.path)); err != nil {
 			return err
 		}
-		f, err := openState(p.path)
+		f, err := openState(p.path, true)
 		if err != nil {
 			return err
 		}
@@ -210,6 +208,14 @@ func (p *Pace) lockCurrent(ctx context.Context) error {
 		p.f = f
 	}
 	return errors.New("hostpace: the state file kept being removed")
+}
+
+// stillNamed reports whether path still names the open file f, and gives
+// f's information.
+func stillNamed(f *os.File, path string) (os.FileInfo, bool) {
+	held, herr := f.Stat()
+	named, nerr := os.Lstat(path)
+	return held, herr == nil && nerr == nil && os.SameFile(held, named)
 }
 
 // lock takes the file's lock, polling so that ctx and lockPatience are

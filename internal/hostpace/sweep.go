@@ -37,7 +37,7 @@ func sweepStale(dir, keep string, now time.Time) {
 }
 
 func removeIfStale(path string, now time.Time) {
-	f, err := openExisting(path)
+	f, err := openState(path, false)
 	if err != nil {
 		return
 	}
@@ -46,9 +46,7 @@ func removeIfStale(path string, now time.Time) {
 		return
 	}
 	defer func() { _ = unlock(f) }()
-	held, herr := f.Stat()
-	named, nerr := os.Lstat(path)
-	if herr != nil || nerr != nil || !os.SameFile(held, named) || now.Sub(held.ModTime()) < staleAfter {
+	if held, ok := stillNamed(f, path); !ok || now.Sub(held.ModTime()) < staleAfter {
 		return
 	}
 	_ = os.Remove(path)
