@@ -59,7 +59,8 @@ func (e *UnsafeDirError) Error() string {
 
 // Open opens dir, creating it (and its parents) with mode 0700 when it
 // does not exist. A directory writable by group or others, or owned by
-// another user, is refused with an *UnsafeDirError.
+// another user, is refused with an *UnsafeDirError (on Unix; on Windows
+// the directory's ACLs protect it and neither is known).
 func Open(dir string) (*Store, error) {
 	if dir == "" {
 		return nil, &UnsafeDirError{Dir: dir, Reason: "no directory named"}
@@ -101,11 +102,11 @@ func checkDir(dir string, fi fs.FileInfo) error {
 	if !fi.IsDir() {
 		return &UnsafeDirError{Dir: dir, Reason: "it is not a directory"}
 	}
-	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+	if perm := fi.Mode().Perm(); modesProtect && perm&0o022 != 0 {
 		return &UnsafeDirError{Dir: dir, Reason: fmt.Sprintf("it is writable by group or others (mode %04o); run chmod 700 on it", perm)}
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
-		return &UnsafeDirError{Dir: dir, Reason: fmt.Sprintf("it is owned by user id %d, not by this user (%d)", st.Uid, os.Getuid())}
+	if uid, ok := ownerOf(fi); ok && uid != os.Getuid() {
+		return &UnsafeDirError{Dir: dir, Reason: fmt.Sprintf("it is owned by user id %d, not by this user (%d)", uid, os.Getuid())}
 	}
 	return nil
 }
