@@ -315,7 +315,7 @@ func terraformRunsScenarios(quick bool) []scenario {
 	// never refused and finish together.
 	share := math.Floor(0.96*(providerRate-foreignRate)/float64(n)*10) / 10
 	return append(out, scenario{
-		name: fmt.Sprintf("many runs: %d terraform applies at requests_per_second %.1f each + foreign 5 req/s on 25 req/s, separate hosts", n, share),
+		name: manyRunsName(fmt.Sprintf("many runs: %d terraform applies at requests_per_second %.1f each", n, share), "separate hosts"),
 		run: func() (result, error) {
 			env := []string{"TALKDESK_REQUESTS_PER_SECOND=" + strconv.FormatFloat(share, 'f', -1, 64)}
 			return manyRunsOf(opts, n, true, terraformRuns(env), want)
@@ -333,11 +333,17 @@ func onHostAndApart(what string, run func(apart bool) (result, error)) []scenari
 			where = "separate hosts"
 		}
 		out = append(out, scenario{
-			name: fmt.Sprintf("%s + foreign 5 req/s on 25 req/s, %s", what, where),
+			name: manyRunsName(what, where),
 			run:  func() (result, error) { return run(apart) },
 		})
 	}
 	return out
+}
+
+// manyRunsName names a many-runs row: what runs, beside the foreign
+// client on the quota, where.
+func manyRunsName(what, where string) string {
+	return fmt.Sprintf("%s + foreign %d req/s on %d req/s, %s", what, foreignRate, int(providerRate), where)
 }
 
 // terraformRuns starts Terraform applies of everyListSummed, each in its

@@ -87,7 +87,7 @@ func (p *TalkdeskProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			},
 			"requests_per_second": schema.Float64Attribute{
 				Optional:    true,
-				Description: fmt.Sprintf("Most API requests per second this provider sends, shared by every data source of the run and by every provider process on this machine that reads the same organization (default %d, the API's limit per organization). The pace drops automatically when the API answers 429 and recovers afterwards. Runs on several machines that read one organization at once can each be given their machine's share, a little under `(25 - what other integrations use) / machines`, to be neither refused nor slowed unequally. Env: `%s`.", billing.DefaultRequestsPerSecond, envRequestsPerSecond),
+				Description: fmt.Sprintf("Most API requests per second this provider sends, shared by every data source of the run and by every provider process on this machine that reads the same organization (default %[1]d, the API's limit per organization). The pace drops automatically when the API answers 429 and recovers afterwards. Runs on several machines that read one organization at once can each be given their machine's share, a little under `(%[1]d - what other integrations use) / machines`, to be neither refused nor slowed unequally. Env: `%[2]s`.", billing.DefaultRequestsPerSecond, envRequestsPerSecond),
 				Validators:  []validator.Float64{funcFloat64(checkRate)},
 			},
 			"max_retries": schema.Int64Attribute{
