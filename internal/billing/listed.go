@@ -97,45 +97,38 @@ func (j *recordsJoiner[T]) AddAll(s []T)     { j.items = append(j.items, s...) }
 func (j *recordsJoiner[T]) Build() []T       { return j.items }
 
 // laterDuplicates are the rows of v whose id an earlier row has, in
-// order. Ids are compared by hash first, so a million rows cost a sort of
-// sixteen bytes each rather than a map of their strings.
+// order. Ids are compared by hash first: a million rows cost a sort of
+// their hashes (a sort of plain integers, the fastest there is), and only
+// rows whose hash repeats have their ids compared.
 func laterDuplicates(v rowsView) []int {
-	type entry struct {
-		hash uint64
-		row  int
-	}
 	seed := maphash.MakeSeed()
-	entries := make([]entry, v.Len())
-	for i := range entries {
-		entries[i] = entry{maphash.String(seed, v.rowID(i)), i}
+	hashes := make([]uint64, v.Len())
+	for i := range hashes {
+		hashes[i] = maphash.String(seed, v.rowID(i))
 	}
-	slices.SortFunc(entries, func(a, b entry) int {
-		if a.hash != b.hash {
-			if a.hash < b.hash {
-				return -1
+	sorted := slices.Clone(hashes)
+	slices.Sort(sorted)
+	var repeated map[uint64][]int // rows so far of each hash that repeats
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			if repeated == nil {
+				repeated = map[uint64][]int{}
 			}
-			return 1
+			repeated[sorted[i]] = nil
 		}
-		return a.row - b.row
-	})
+	}
 	var dups []int
-	for start := 0; start < len(entries); {
-		end := start + 1
-		for end < len(entries) && entries[end].hash == entries[start].hash {
-			end++
+	for i, h := range hashes {
+		earlier, ok := repeated[h]
+		if !ok {
+			continue
 		}
-		// Rows of one hash, in row order: each is a duplicate when an
-		// earlier one of them has its id (equal hashes need not be equal ids).
-		for k := start + 1; k < end; k++ {
-			for e := start; e < k; e++ {
-				if v.rowID(entries[e].row) == v.rowID(entries[k].row) {
-					dups = append(dups, entries[k].row)
-					break
-				}
-			}
+		// Equal hashes need not be equal ids.
+		if slices.ContainsFunc(earlier, func(e int) bool { return v.rowID(e) == v.rowID(i) }) {
+			dups = append(dups, i)
+			continue
 		}
-		start = end
+		repeated[h] = append(earlier, i)
 	}
-	slices.Sort(dups)
 	return dups
 }

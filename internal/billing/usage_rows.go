@@ -93,6 +93,15 @@ func (s *UsageRows) Records() []Usage {
 // summary groups rows by refs without comparing strings.
 func (s *UsageRows) Ref(i int, f UsageField) uint32 { return s.rows[i].str[f] }
 
+// Refs bounds the refs of this set: every ref is below it, so a caller
+// may index a table by ref or pack several refs into one integer.
+func (s *UsageRows) Refs() int {
+	if s == nil {
+		return 1
+	}
+	return len(s.strs) + 1
+}
+
 // RefValue is the value a ref of this set stands for.
 func (s *UsageRows) RefValue(ref uint32) Null[string] {
 	if ref == 0 {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -50,14 +48,20 @@ type usageGroup struct {
 	rows    *billing.UsageRows
 	key     usageGroupKey
 	grouped *[len(usageGroupKey{})]bool
-	n       int
+	groupSums
+	// The sums as the state shows them.
+	count, totalAmount, numberOfUnits billing.Null[billing.Number]
+}
+
+// groupSums is what a group adds up, row by row: small and free of
+// strings, because a million rows fold into it in no particular order.
+type groupSums struct {
+	n int
 	// total and units are exact sums of the values rows have.
 	total, units decimalSum
 	// unit is the first row's unit ref; mixedUnits when another row differs.
 	unit       uint32
 	mixedUnits bool
-	// The sums as the state shows them.
-	count, totalAmount, numberOfUnits billing.Null[billing.Number]
 }
 
 // str is the group's value of field f: null when f is not grouped by.
@@ -126,71 +130,6 @@ func readUsageSummary(ctx context.Context, client *billing.Client, cfg tfsdk.Con
 	}
 	b.vals["totals"] = sums.value()
 	return diags
-}
-
-// summarizeUsage sums the rows keep selects by the keys in by (names of
-// usageKeys) and currency, sorted by those keys in that order, null
-// first, then currency. The rows are only read, in place: a group is
-// found by the rows' refs, without comparing or copying strings.
-func summarizeUsage(rows *billing.UsageRows, keep func(usage) bool, by []string) []usageGroup {
-	fields := make([]billing.UsageField, 0, len(by)+1)
-	grouped := new([len(usageGroupKey{})]bool)
-	for _, name := range by {
-		fields = append(fields, usageKeys[name])
-		grouped[usageKeys[name]] = true
-	}
-	fields = append(fields, billing.UsageCurrency)
-	grouped[billing.UsageCurrency] = true
-	index := map[usageGroupKey]int{}
-	var out []usageGroup
-	for i := range rows.Len() {
-		u := rows.Row(i)
-		if !keep(u) {
-			continue
-		}
-		var k usageGroupKey
-		for _, f := range fields {
-			k[f] = rows.Ref(i, f)
-		}
-		unit := rows.Ref(i, billing.UsageUnit)
-		idx, ok := index[k]
-		if !ok {
-			idx = len(out)
-			index[k] = idx
-			out = append(out, usageGroup{rows: rows, key: k, grouped: grouped, unit: unit})
-		}
-		g := &out[idx]
-		g.n++
-		g.mixedUnits = g.mixedUnits || unit != g.unit
-		if v := u.TotalAmount(); v.Valid {
-			g.total.add(v.Value)
-		}
-		if v := u.NumberOfUnits(); v.Valid {
-			g.units.add(v.Value)
-		}
-	}
-	for i := range out {
-		g := &out[i]
-		g.count = billing.Of(billing.Number(strconv.Itoa(g.n)))
-		if g.total.set {
-			g.totalAmount = billing.Of(g.total.number())
-		}
-		if g.units.set && !g.mixedUnits {
-			g.numberOfUnits = billing.Of(g.units.number())
-		}
-	}
-	// sort.Slice compares in place: a comparison of two copies would
-	// move each group to the heap, twice per comparison.
-	sort.Slice(out, func(i, j int) bool {
-		x, y := &out[i], &out[j]
-		for _, f := range fields {
-			if c := compareNull(x.str(f), y.str(f)); c != 0 {
-				return c < 0
-			}
-		}
-		return false
-	})
-	return out
 }
 
 // groupByValidator accepts a non-empty list of distinct usage keys.

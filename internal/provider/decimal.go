@@ -16,8 +16,8 @@ import (
 // (and its allocations) per row.
 type decimalSum struct {
 	units int64
-	scale int // decimal places of units
 	exact *big.Rat
+	scale int32 // decimal places of units
 	// set is true once a value was added.
 	set bool
 }
@@ -52,7 +52,7 @@ func (s *decimalSum) add(n billing.Number) bool {
 
 func (s *decimalSum) addSmall(units int64, scale int) bool {
 	// Bring both to the larger scale.
-	sum, sumScale := s.units, s.scale
+	sum, sumScale := s.units, int(s.scale)
 	for ; sumScale < scale; sumScale++ {
 		if sum > math.MaxInt64/10 || sum < math.MinInt64/10 {
 			return false
@@ -69,47 +69,56 @@ func (s *decimalSum) addSmall(units int64, scale int) bool {
 	if (units > 0 && total < sum) || (units < 0 && total > sum) {
 		return false
 	}
-	s.units, s.scale = total, sumScale
+	s.units, s.scale = total, int32(sumScale)
 	return true
 }
 
 // parseSmallDecimal reads a JSON number as units × 10^-scale when both fit
 // comfortably (at most 18 significant digits, scale 0..18). It reads the
-// literal in place: a summary calls it twice per row.
+// literal in place and in one pass: a summary calls it twice per row.
 func parseSmallDecimal(lit string) (units int64, scale int, ok bool) {
-	mant, exp := lit, 0
-	if i := strings.IndexAny(lit, "eE"); i >= 0 {
-		e, err := strconv.Atoi(lit[i+1:])
-		if err != nil || e > 18 || e < -18 {
-			return 0, 0, false
-		}
-		mant, exp = lit[:i], e
-	}
-	neg := strings.HasPrefix(mant, "-")
-	if neg {
-		mant = mant[1:]
-	}
-	intPart, frac, _ := strings.Cut(mant, ".")
-	if intPart == "" || !allDigits(intPart) || !allDigits(frac) {
-		return 0, 0, false
+	i, neg := 0, false
+	if i < len(lit) && lit[i] == '-' {
+		neg, i = true, 1
 	}
 	var u int64
-	n := 0
-	for _, part := range [2]string{intPart, frac} {
-		for i := 0; i < len(part); i++ {
-			if u == 0 && part[i] == '0' {
+	significant, intDigits, fracDigits, point := 0, 0, 0, false
+	for ; i < len(lit); i++ {
+		c := lit[i]
+		switch {
+		case '0' <= c && c <= '9':
+			if point {
+				fracDigits++
+			} else {
+				intDigits++
+			}
+			if u == 0 && c == '0' {
 				continue // leading zeros are not significant
 			}
-			if n++; n > 18 {
+			if significant++; significant > 18 {
 				return 0, 0, false
 			}
-			u = u*10 + int64(part[i]-'0')
+			u = u*10 + int64(c-'0')
+		case c == '.' && !point && intDigits > 0:
+			point = true
+		case (c == 'e' || c == 'E') && intDigits > 0:
+			e, err := strconv.Atoi(lit[i+1:])
+			if err != nil || e > 18 || e < -18 {
+				return 0, 0, false
+			}
+			scale -= e
+			i = len(lit)
+		default:
+			return 0, 0, false
 		}
+	}
+	if intDigits == 0 {
+		return 0, 0, false
 	}
 	if neg {
 		u = -u
 	}
-	scale = len(frac) - exp
+	scale += fracDigits
 	for ; scale < 0; scale++ {
 		if u > math.MaxInt64/10 || u < math.MinInt64/10 {
 			return 0, 0, false
@@ -146,11 +155,11 @@ func (s *decimalSum) number() billing.Number {
 	}
 	neg := s.units < 0
 	digits := strconv.FormatUint(absInt64(s.units), 10)
-	if s.scale > 0 {
-		if len(digits) <= s.scale {
-			digits = strings.Repeat("0", s.scale-len(digits)+1) + digits
+	if scale := int(s.scale); scale > 0 {
+		if len(digits) <= scale {
+			digits = strings.Repeat("0", scale-len(digits)+1) + digits
 		}
-		point := len(digits) - s.scale
+		point := len(digits) - scale
 		digits = strings.TrimRight(digits[:point]+"."+digits[point:], "0")
 		digits = strings.TrimSuffix(digits, ".")
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"math/rand/v2"
+	"strconv"
 	"reflect"
 	"slices"
 	"strings"
@@ -345,4 +347,175 @@ func TestDecimalSumIsExact(t *testing.T) {
 	if decimalNumber(big.NewRat(3, 10)) != "0.3" || decimalNumber(big.NewRat(-7, 4)) != "-1.75" {
 		t.Error("decimalNumber")
 	}
+}
+
+// TestParseSmallDecimalIsExact checks the one-pass reader against big.Rat
+// on JSON number literals of every shape, and that what it declines is
+// what does not fit (the sum then goes through big.Rat).
+func TestParseSmallDecimalIsExact(t *testing.T) {
+	lits := []string{"0", "-0", "7", "17.90", "0.0125", "-1.75", "1e2", "1E-3", "1.5e+3", "-2.5E-2", "0.000", "100", "000.5",
+		"123456789012345678", "1234567890123456789", "0.1234567890123456789", "1e19", "1e-19", "9e18", "-9223372036854775808"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		lit := strconv.Itoa(rng.IntN(1_000_000))
+		if rng.IntN(2) == 0 {
+			lit += "." + strings.Repeat("0", rng.IntN(3)) + strconv.Itoa(rng.IntN(10_000))
+		}
+		if rng.IntN(4) == 0 {
+			lit += "e" + strconv.Itoa(rng.IntN(30)-15)
+		}
+		if rng.IntN(3) == 0 {
+			lit = "-" + lit
+		}
+		lits = append(lits, lit)
+	}
+	for _, lit := range lits {
+		want, _ := new(big.Rat).SetString(lit)
+		units, scale, ok := parseSmallDecimal(lit)
+		if !ok {
+			if fits := want.IsInt() && want.Num().IsInt64(); fits && len(strings.TrimLeft(strings.TrimPrefix(lit, "-"), "0")) <= 18 && !strings.ContainsAny(lit, ".eE") {
+				t.Errorf("%s declined", lit)
+			}
+			continue
+		}
+		got := new(big.Rat).SetFrac(big.NewInt(units), new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil))
+		if got.Cmp(want) != 0 || scale < 0 || scale > 18 {
+			t.Errorf("%s read as %d × 10^-%d", lit, units, scale)
+		}
+	}
+	for _, bad := range []string{"", "-", ".5", "-.5", "1..2", "1e", "e5", "1e5.5", "--1", "1-", "0x10", " 1"} {
+		if _, _, ok := parseSmallDecimal(bad); ok {
+			t.Errorf("%q read as a number", bad)
+		}
+	}
+}
+
+// TestSummaryPathsAgree folds random rows, nulls and equal strings under
+// different refs included, by several keys through the direct table,
+// the map of key numbers and the map of ranks: the same groups, in the
+// same order, as a plain reference that compares strings.
+func TestSummaryPathsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pick := func(vals ...string) billing.Null[string] {
+		if v := vals[rng.IntN(len(vals))]; v != "" {
+			return str(v)
+		}
+		return null
+	}
+	records := make([]billing.Usage, 3000)
+	for i := range records {
+		records[i] = billing.Usage{
+			ID: fmt.Sprint(i), AccountID: pick("a", "b", "c", "d", ""), Month: pick("2024-01", "2024-02", "2023-12"),
+			ProductID: pick("P1", "P2", "a"), Currency: pick("USD", "EUR", ""), Unit: pick("MIN", "EACH", ""),
+			Direction: pick("INBOUND", "OUTBOUND", ""), Type: pick("CALL", "USD"),
+			TotalAmount: num(fmt.Sprintf("%d.%02d", rng.IntN(100), rng.IntN(100))), NumberOfUnits: num(strconv.Itoa(rng.IntN(9))),
+		}
+		if i%7 == 0 {
+			records[i].TotalAmount = billing.Null[billing.Number]{}
+		}
+	}
+	// Two sets joined, as the month cache joins months; the same strings
+	// serve several fields ("a", "USD").
+	b := billing.NewUsageRowsBuilder(len(records))
+	b.AddAll(billing.UsageRowsOf(records[:1500]))
+	b.AddAll(billing.UsageRowsOf(records[1500:]))
+	rows := b.Build()
+	keep := func(u usage) bool { return u.ProductID().Value != "P2" }
+	for _, by := range [][]string{{"account_id"}, {"month", "account_id"}, {"direction", "unit", "product_id", "type"}, usageKeyNames} {
+		want := referenceSummary(rows, keep, by)
+		for _, slots := range []int{directSlots(rows.Len()), 0, -1} {
+			got := summarizeUsageWithin(rows, keep, by, slots)
+			if len(got) != len(want) {
+				t.Fatalf("by %v (slots %d): %d groups, want %d", by, slots, len(got), len(want))
+			}
+			for i := range got {
+				if g := summaryLine(&got[i], by); g != want[i] {
+					t.Fatalf("by %v (slots %d) group %d: %s, want %s", by, slots, i, g, want[i])
+				}
+			}
+		}
+	}
+}
+
+// summaryLine is a group's keys and sums as text.
+func summaryLine(g *usageGroup, by []string) string {
+	var keys []string
+	for _, k := range append(slices.Clone(by), "currency") {
+		f := billing.UsageCurrency
+		if k != "currency" {
+			f = usageKeys[k]
+		}
+		v := g.str(f)
+		keys = append(keys, fmt.Sprintf("%v:%q", v.Valid, v.Value))
+	}
+	return fmt.Sprintf("%s rows=%s total=%v units=%v", strings.Join(keys, ","), g.count.Value, g.totalAmount, g.numberOfUnits)
+}
+
+// referenceSummary groups by the strings themselves, sums with big.Rat
+// and sorts by comparing strings: slow and plain.
+func referenceSummary(rows *billing.UsageRows, keep func(usage) bool, by []string) []string {
+	type acc struct {
+		keys         []billing.Null[string]
+		n            int
+		total, units *big.Rat
+		unit         billing.Null[string]
+		mixed        bool
+	}
+	groups := map[string]*acc{}
+	var order []*acc
+	for i := range rows.Len() {
+		u := rows.Row(i)
+		if !keep(u) {
+			continue
+		}
+		var keys []billing.Null[string]
+		for _, k := range by {
+			keys = append(keys, u.Str(usageKeys[k]))
+		}
+		keys = append(keys, u.Currency())
+		id := fmt.Sprint(keys)
+		g := groups[id]
+		if g == nil {
+			g = &acc{keys: keys, unit: u.Unit()}
+			groups[id] = g
+			order = append(order, g)
+		}
+		g.n++
+		g.mixed = g.mixed || u.Unit() != g.unit
+		for _, s := range []struct {
+			v   billing.Null[billing.Number]
+			sum **big.Rat
+		}{{u.TotalAmount(), &g.total}, {u.NumberOfUnits(), &g.units}} {
+			if s.v.Valid {
+				r, _ := new(big.Rat).SetString(string(s.v.Value))
+				if *s.sum == nil {
+					*s.sum = new(big.Rat)
+				}
+				(*s.sum).Add(*s.sum, r)
+			}
+		}
+	}
+	slices.SortFunc(order, func(a, b *acc) int {
+		for k := range a.keys {
+			if c := compareNull(a.keys[k], b.keys[k]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	out := make([]string, len(order))
+	for i, g := range order {
+		var keys []string
+		for _, v := range g.keys {
+			keys = append(keys, fmt.Sprintf("%v:%q", v.Valid, v.Value))
+		}
+		show := func(r *big.Rat, ok bool) billing.Null[billing.Number] {
+			if r == nil || !ok {
+				return billing.Null[billing.Number]{}
+			}
+			return billing.Of(decimalNumber(r))
+		}
+		out[i] = fmt.Sprintf("%s rows=%d total=%v units=%v", strings.Join(keys, ","), g.n, show(g.total, true), show(g.units, !g.mixed))
+	}
+	return out
 }

@@ -1,0 +1,219 @@
+package provider
+
+import (
+	"cmp"
+	"math/bits"
+	"slices"
+	"strconv"
+
+	"github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
+)
+
+// summarizeUsage sums the rows keep selects by the keys in by (names of
+// usageKeys) and currency, sorted by those keys in that order, null
+// first, then currency. The rows are only read, in place: a group is
+// found by the rows' refs, without comparing or copying strings.
+func summarizeUsage(rows *billing.UsageRows, keep func(usage) bool, by []string) []usageGroup {
+	return summarizeUsageWithin(rows, keep, by, directSlots(rows.Len()))
+}
+
+// directSlots bounds the table that finds a group by its key's number
+// (4 bytes a slot): 16 MiB at most, and little more than the rows.
+func directSlots(rows int) int { return min(1<<22, 8*rows+4096) }
+
+// summarizeUsageWithin is summarizeUsage with the direct table bounded
+// by slots (tests force the map of key numbers with 0, and the map of
+// ranks, for keys whose numbers overflow, with -1).
+//
+// A million rows in no particular order are a million lookups, so each
+// key value is ranked once (null first, then the strings in order) and a
+// key is the number its ranks spell, the first grouping field the most
+// significant: where those numbers are few, a table indexed by them finds
+// a group without hashing, and walking the table in order lists the
+// groups sorted. Other keys go through a map and a sort by the same ranks.
+func summarizeUsageWithin(rows *billing.UsageRows, keep func(usage) bool, by []string, slots int) []usageGroup {
+	fields := make([]billing.UsageField, 0, len(by)+1)
+	grouped := new([len(usageGroupKey{})]bool)
+	for _, name := range by {
+		fields = append(fields, usageKeys[name])
+		grouped[usageKeys[name]] = true
+	}
+	fields = append(fields, billing.UsageCurrency)
+	grouped[billing.UsageCurrency] = true
+
+	x := newGroupFold(rows, fields)
+	switch {
+	case x.exact && slots >= 0 && x.span <= uint64(slots):
+		x.slot = make([]int32, x.span)
+	case x.exact && slots >= 0:
+		x.index = map[uint64]int32{}
+	default:
+		x.wide = map[usageGroupKey]int32{}
+	}
+	for i := range rows.Len() {
+		if u := rows.Row(i); keep(u) {
+			x.find(i).add(u, rows.Ref(i, billing.UsageUnit))
+		}
+	}
+	return x.groups(grouped)
+}
+
+// groupFold is the state of one summary: the rank of every key value
+// and the groups found so far, in the order found.
+type groupFold struct {
+	rows   *billing.UsageRows
+	fields []billing.UsageField
+	// rank[k][ref] is the rank of fields[k]'s value ref; radix[k] is one
+	// more than its highest rank, so a key's number is below span, exact
+	// when the product of the radices fits a uint64.
+	rank  [][]uint32
+	radix []uint64
+	span  uint64
+	exact bool
+	// slot[n] is 1 + the group of key number n where numbers are few;
+	// index maps key numbers otherwise, and wide the ranks themselves
+	// where the numbers overflow.
+	slot  []int32
+	index map[uint64]int32
+	wide  map[usageGroupKey]int32
+	sums  []groupSums
+	first []int32 // a row of each group, for its key
+}
+
+func newGroupFold(rows *billing.UsageRows, fields []billing.UsageField) *groupFold {
+	x := &groupFold{rows: rows, fields: fields, rank: make([][]uint32, len(fields)), radix: make([]uint64, len(fields))}
+	x.span, x.exact = 1, true
+	for k, f := range fields {
+		x.rank[k], x.radix[k] = rankValues(rows, f)
+		hi, lo := bits.Mul64(x.span, x.radix[k])
+		x.span, x.exact = lo, x.exact && hi == 0
+	}
+	return x
+}
+
+// rankValues ranks the values field f takes in rows: null 0, then the
+// distinct strings in order from 1 (equal strings rank equal). It returns
+// the ranks by ref and the number of ranks.
+func rankValues(rows *billing.UsageRows, f billing.UsageField) ([]uint32, uint64) {
+	rank := make([]uint32, rows.Refs())
+	var used []uint32
+	for i := range rows.Len() {
+		if r := rows.Ref(i, f); r != 0 && rank[r] == 0 {
+			rank[r] = 1
+			used = append(used, r)
+		}
+	}
+	value := func(r uint32) string { return rows.RefValue(r).Value }
+	slices.SortFunc(used, func(a, b uint32) int { return cmp.Compare(value(a), value(b)) })
+	next := uint32(0)
+	for i, r := range used {
+		if i == 0 || value(r) != value(used[i-1]) {
+			next++
+		}
+		rank[r] = next
+	}
+	return rank, uint64(next) + 1
+}
+
+// number is row i's key number: its ranks in mixed radix, so that numbers
+// order as the keys sort (exact only when x.exact).
+func (x *groupFold) number(i int) uint64 {
+	var n uint64
+	for k, f := range x.fields {
+		n = n*x.radix[k] + uint64(x.rank[k][x.rows.Ref(i, f)])
+	}
+	return n
+}
+
+// find is row i's group, added when it is the first row of its key.
+func (x *groupFold) find(i int) *groupSums {
+	switch {
+	case x.slot != nil:
+		n := x.number(i)
+		if x.slot[n] == 0 {
+			x.slot[n] = x.start(i) + 1
+		}
+		return &x.sums[x.slot[n]-1]
+	case x.index != nil:
+		n := x.number(i)
+		g, ok := x.index[n]
+		if !ok {
+			g = x.start(i)
+			x.index[n] = g
+		}
+		return &x.sums[g]
+	}
+	var ranks usageGroupKey
+	for k, f := range x.fields {
+		ranks[k] = x.rank[k][x.rows.Ref(i, f)]
+	}
+	g, ok := x.wide[ranks]
+	if !ok {
+		g = x.start(i)
+		x.wide[ranks] = g
+	}
+	return &x.sums[g]
+}
+
+// start adds the group whose first row is row i.
+func (x *groupFold) start(i int) int32 {
+	x.sums = append(x.sums, groupSums{unit: x.rows.Ref(i, billing.UsageUnit)})
+	x.first = append(x.first, int32(i))
+	return int32(len(x.sums) - 1)
+}
+
+// add counts row u, whose unit ref is unit, into the group.
+func (g *groupSums) add(u usage, unit uint32) {
+	g.n++
+	g.mixedUnits = g.mixedUnits || unit != g.unit
+	if v := u.TotalAmount(); v.Valid {
+		g.total.add(v.Value)
+	}
+	if v := u.NumberOfUnits(); v.Valid {
+		g.units.add(v.Value)
+	}
+}
+
+// groups lists the groups sorted by their keys, with the sums as the
+// state shows them.
+func (x *groupFold) groups(grouped *[len(usageGroupKey{})]bool) []usageGroup {
+	var order []int32
+	if x.slot != nil {
+		order = make([]int32, 0, len(x.sums))
+		for _, s := range x.slot {
+			if s != 0 {
+				order = append(order, s-1)
+			}
+		}
+	} else {
+		order = make([]int32, len(x.sums))
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(a, b int32) int {
+			ra, rb := x.first[a], x.first[b]
+			for k, f := range x.fields {
+				if c := cmp.Compare(x.rank[k][x.rows.Ref(int(ra), f)], x.rank[k][x.rows.Ref(int(rb), f)]); c != 0 {
+					return c
+				}
+			}
+			return 0
+		})
+	}
+	out := make([]usageGroup, len(order))
+	for i, g := range order {
+		o := &out[i]
+		o.rows, o.grouped, o.groupSums = x.rows, grouped, x.sums[g]
+		for _, f := range x.fields {
+			o.key[f] = x.rows.Ref(int(x.first[g]), f)
+		}
+		o.count = billing.Of(billing.Number(strconv.Itoa(o.n)))
+		if o.total.set {
+			o.totalAmount = billing.Of(o.total.number())
+		}
+		if o.units.set && !o.mixedUnits {
+			o.numberOfUnits = billing.Of(o.units.number())
+		}
+	}
+	return out
+}
