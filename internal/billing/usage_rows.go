@@ -127,6 +127,13 @@ func (s *UsageRows) texts(i int) (id string, nums [usageNumberFields][]byte) {
 	return id, nums
 }
 
+// id is row i's id, sharing the arena (the numbers after it are not read).
+func (s *UsageRows) id(i int) string {
+	b := s.arena[s.rows[i].start:]
+	n, w := binary.Uvarint(b)
+	return bytesString(b[w : w+int(n)])
+}
+
 // rowBytes is the whole arena segment of row i.
 func (s *UsageRows) rowBytes(i int) []byte {
 	b := s.arena[s.rows[i].start:]
@@ -154,10 +161,7 @@ type UsageRow struct {
 }
 
 // ID is the record id (never empty).
-func (r UsageRow) ID() string {
-	id, _ := r.s.texts(r.i)
-	return id
-}
+func (r UsageRow) ID() string { return r.s.id(r.i) }
 
 // Str is the string field f.
 func (r UsageRow) Str(f UsageField) Null[string] { return r.s.RefValue(r.s.rows[r.i].str[f]) }

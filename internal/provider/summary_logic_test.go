@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"math/big"
 	"math/rand/v2"
-	"strconv"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -275,7 +275,8 @@ func TestSummaryStreamedStateMatchesTFTypes(t *testing.T) {
 }
 
 // BenchmarkUsageSummary sums 100,800 rows by account and month (16,800
-// groups, as the bench's Terraform row) and streams the groups.
+// groups, as the bench's Terraform row) and streams the groups. The rows
+// come in no particular order, as the API lists them.
 func BenchmarkUsageSummary(b *testing.B) {
 	records := benchUsage(100800)
 	for i := range records {
@@ -283,6 +284,7 @@ func BenchmarkUsageSummary(b *testing.B) {
 		records[i].Month = billing.Of(fmt.Sprintf("2024-%02d", i/700%24+1))
 		records[i].TotalAmount = billing.Of(billing.Number(fmt.Sprintf("%d.%02d", i%1000, i%100)))
 	}
+	rand.New(rand.NewPCG(7, 8)).Shuffle(len(records), func(i, j int) { records[i], records[j] = records[j], records[i] })
 	rows := billing.UsageRowsOf(records)
 	all := func(usage) bool { return true }
 	summarize := func() {
