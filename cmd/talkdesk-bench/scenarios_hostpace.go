@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
 	"net/http"
@@ -30,6 +31,12 @@ import (
 // Terraform runs at once do not fit 2 shared cores. Two more rows start six
 // real Terraform applies instead (terraformRunsScenarios).
 
+// quotaBucket is how many requests the quota's bucket holds in the
+// many-runs rows (0: one second's worth, 25). An API whose bucket holds
+// fewer answers a pace a little above its rate sooner; -bucket 10 shows
+// how the runs fare there.
+var quotaBucket = flag.Int("bucket", 0, "requests the sandbox quota's bucket holds in the many-runs rows (0: one second's worth)")
+
 const (
 	envClientRead = "TALKDESK_BENCH_CLIENT_READ" // the sandbox URL, in a client process
 	foreignRate   = 5
@@ -50,7 +57,7 @@ func hostPaceScenarios(quick bool) []scenario {
 			accounts = 10
 		}
 		opts := sandbox.Options{Accounts: accounts, SubscriptionsPerAccount: 300, InvoicesPerAccount: 1, UsageMonths: 1, UsagePerAccountMonth: 1,
-			Latency: 50 * time.Millisecond, RetryAfter: "1"}
+			Latency: 50 * time.Millisecond, RetryAfter: "1", RateBurst: *quotaBucket}
 		out = append(out, onHostAndApart(fmt.Sprintf("many runs: %d client processes", n), func(apart bool) (result, error) {
 			return manyRuns(opts, n, apart)
 		})...)
@@ -299,7 +306,7 @@ output "rows" {
 // foreign client.
 func terraformRunsScenarios(quick bool) []scenario {
 	opts := sandbox.Options{Accounts: 170, UsageMonths: 25, UsagePerAccountMonth: 12, SubscriptionsPerAccount: 1, InvoicesPerAccount: 1,
-		Latency: 50 * time.Millisecond, RetryAfter: "1"}
+		Latency: 50 * time.Millisecond, RetryAfter: "1", RateBurst: *quotaBucket}
 	n := 6
 	if quick {
 		opts.Accounts, n = 10, 2

@@ -453,3 +453,42 @@ func TestLimiterAmongPeers(t *testing.T) {
 		t.Errorf("pace %v after 80 s without a 429, want back at the ceiling", got)
 	}
 }
+
+// TestLimiterMeasuresTheProbe: a probe refused after a quiet spell is
+// measured over the probe when the pace is the host's (the spell, kept
+// under the grant by design, would make every probe settle lower), and
+// over the whole span by a run alone on its host.
+func TestLimiterMeasuresTheProbe(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		members  int
+		low, top float64 // the pace expected after the probe
+	}{{2, probeSettleShare * 20 * 0.9, probeSettleShare * 20 * 1.05}, {1, 0.95 * 12, 0.95 * 15}} {
+		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		a := newAdaptiveLimiter(25, nil)
+		if tc.members > 1 {
+			a.host = &hostShare{members: tc.members}
+		}
+		refuse := func(sent, now time.Time) {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			a.throttledLocked(ctx, sent, now, 1)
+		}
+		refuse(t0, t0) // first 429: 12.5
+		// The quiet spell at 12 req/s, all accepted; then the probe, at
+		// the 20 req/s the API grants, until a request is refused.
+		now := t0
+		send := func(until time.Time, every time.Duration) {
+			for ; now.Before(until); now = now.Add(every) {
+				a.raise(ctx, now)
+				a.accepted(now, now.Add(50*time.Millisecond))
+			}
+		}
+		send(t0.Add(a.spell), time.Second/12)
+		send(now.Add(700*time.Millisecond), time.Second/20)
+		refuse(now, now.Add(50*time.Millisecond))
+		if got := a.Rate(); got < tc.low || got > tc.top {
+			t.Errorf("%d processes on the host: pace %.2f after the probe, want %.2f-%.2f", tc.members, got, tc.low, tc.top)
+		}
+	}
+}
