@@ -24,9 +24,11 @@ import (
 // bound otherwise. Requests are placed by when they were sent, and the
 // last round trip is left out (its answers may still be on the way), so
 // the figure holds whether the API answers a 429 at once or after the
-// same delay as a page. 429s of requests sent before a decrease belong to
-// the burst already answered and are ignored; a 429 whose measurement
-// would span less than minMeasure is counted but waits for a later one.
+// same delay as a page. Processes sharing a host's pace measure a refused
+// probe over the probe alone (see measureFrom). 429s of requests sent
+// before a decrease belong to the burst already answered and are ignored;
+// a 429 whose measurement would span less than minMeasure is counted but
+// waits for a later one.
 //
 // Probing: after a quiet spell with no 429 the pace grows exponentially
 // from where it settled, so it is slow at first (a server bucket hides a
