@@ -12,7 +12,8 @@ import (
 // summarizeUsage sums the rows keep selects by the keys in by (names of
 // usageKeys) and currency, sorted by those keys in that order, null
 // first, then currency. The rows are only read, in place: a group is
-// found by the rows' refs, without comparing or copying strings.
+// found by the ranks of its key's values, without comparing or copying
+// strings per row.
 func summarizeUsage(rows *billing.UsageRows, keep func(usage) bool, by []string) []usageGroup {
 	return summarizeUsageWithin(rows, keep, by, directSlots(rows.Len()))
 }
