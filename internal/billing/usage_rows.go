@@ -113,10 +113,7 @@ func (s *UsageRows) RefValue(ref uint32) Null[string] {
 // texts returns row i's id and number texts (a nil text is a null number),
 // sharing the arena.
 func (s *UsageRows) texts(i int) (id string, nums [usageNumberFields][]byte) {
-	b := s.arena[s.rows[i].start:]
-	n, w := binary.Uvarint(b)
-	id = bytesString(b[w : w+int(n)])
-	b = b[w+int(n):]
+	id, b := s.idAndRest(i)
 	for k := range nums {
 		n, w := binary.Uvarint(b)
 		if n > 0 {
@@ -129,9 +126,15 @@ func (s *UsageRows) texts(i int) (id string, nums [usageNumberFields][]byte) {
 
 // id is row i's id, sharing the arena (the numbers after it are not read).
 func (s *UsageRows) id(i int) string {
+	id, _ := s.idAndRest(i)
+	return id
+}
+
+// idAndRest splits row i's arena segment into its id and what follows it.
+func (s *UsageRows) idAndRest(i int) (string, []byte) {
 	b := s.arena[s.rows[i].start:]
 	n, w := binary.Uvarint(b)
-	return bytesString(b[w : w+int(n)])
+	return bytesString(b[w : w+int(n)]), b[w+int(n):]
 }
 
 // rowBytes is the whole arena segment of row i.
