@@ -192,11 +192,14 @@ func manyRunsOf(opts sandbox.Options, n int, apart bool, starter func(srv *sandb
 	var r result
 	r.wall, r.limit, r.exact = wall, providerRate-foreignRate, true
 	var first, last time.Time
-	foreignRefused, startRefused := 0, 0
+	foreignRefused, startRefused, foreignStartRefused := 0, 0, 0
 	for _, q := range srv.Requests() {
 		if q.Endpoint == foreignPath {
 			if q.Status == http.StatusTooManyRequests {
 				foreignRefused++
+				if q.Time.After(start) && q.Time.Sub(start) < startSpan {
+					foreignStartRefused++
+				}
 			}
 			continue
 		}
@@ -229,8 +232,8 @@ func manyRunsOf(opts sandbox.Options, n int, apart bool, starter func(srv *sandb
 	}
 	leftover := float64(r.pages) / (providerRate - foreignRate)
 	firstEnd, lastEnd := slices.MinFunc(ends, time.Time.Compare), slices.MaxFunc(ends, time.Time.Compare)
-	r.note = fmt.Sprintf("429s %.1f%% of ours (%d in the first %v); foreign refused %d of %d (%.1f%%); window %.1fs = %.2f x the leftover quota's time (%.1fs); finish spread %.0f%% (%.1fs)",
-		100*float64(r.throttled)/float64(max(r.requests, 1)), startRefused, startSpan, foreignRefused, fsent[0], 100*float64(foreignRefused)/float64(max(fsent[0], 1)),
+	r.note = fmt.Sprintf("429s %.1f%% of ours (%d in the first %v); foreign refused %d of %d (%.1f%%, %d in the first %v); window %.1fs = %.2f x the leftover quota's time (%.1fs); finish spread %.0f%% (%.1fs)",
+		100*float64(r.throttled)/float64(max(r.requests, 1)), startRefused, startSpan, foreignRefused, fsent[0], 100*float64(foreignRefused)/float64(max(fsent[0], 1)), foreignStartRefused, startSpan,
 		r.span.Seconds(), r.span.Seconds()/leftover, leftover,
 		100*lastEnd.Sub(firstEnd).Seconds()/lastEnd.Sub(start).Seconds(), lastEnd.Sub(firstEnd).Seconds())
 	return r, nil

@@ -131,11 +131,11 @@ func TestLimiterDecisions(t *testing.T) {
 		t.Errorf("a 429 90 ms after the decrease moved the pace to %v", got)
 	}
 	// 10 pages accepted among those sent in the second after the
-	// decrease: 10 req/s granted, and the pace settles at 95% of it. The
+	// decrease: 10 req/s granted, and the pace settles under it. The
 	// 429 comes back as late as a page would.
 	accept(400, 1391, 100)
 	refuse(1391, 1391+62.5)
-	if got, want := a.Rate(), 0.95*10.0; math.Abs(got-want) > 0.01 {
+	if got, want := a.Rate(), settleShare*10.0; math.Abs(got-want) > 0.01 {
 		t.Errorf("pace %v after measuring 10 req/s granted, want %v", got, want)
 	}
 	if got := float64(a.lim.Limit()); math.Abs(got-a.Rate()) > 1e-9 {
@@ -151,7 +151,7 @@ func TestLimiterDecisions(t *testing.T) {
 		t.Errorf("quiet spell %v, want at least %v", spell, quietBase)
 	}
 	a.raise(ctx, last.Add(spell-time.Millisecond))
-	if got := a.Rate(); got != 0.95*10 {
+	if got := a.Rate(); got != settleShare*10 {
 		t.Errorf("pace rose to %v before the quiet spell ended", got)
 	}
 	prev := a.Rate()
@@ -184,8 +184,8 @@ func TestLimiterMeasuresAnsweredRequests(t *testing.T) {
 		}
 	}
 	a.observe(ctx, now, now.Add(time.Millisecond), http.StatusTooManyRequests, http.Header{})
-	if got := a.Rate(); got < 0.95*10*0.9 || got > 0.95*10*1.05 {
-		t.Errorf("pace %v, want about 95%% of the 10 req/s granted", got)
+	if got := a.Rate(); got < settleShare*10*0.9 || got > settleShare*10*1.05 {
+		t.Errorf("pace %v, want about %v of the 10 req/s granted", got, settleShare)
 	}
 }
 
@@ -463,7 +463,7 @@ func TestLimiterMeasuresTheProbe(t *testing.T) {
 	for _, tc := range []struct {
 		members  int
 		low, top float64 // the pace expected after the probe
-	}{{2, probeSettleShare * 20 * 0.9, probeSettleShare * 20 * 1.05}, {1, 0.95 * 12, 0.95 * 15}} {
+	}{{2, probeSettleShare * 20 * 0.9, probeSettleShare * 20 * 1.05}, {1, settleShare * 12, settleShare * 15}} {
 		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		a := newAdaptiveLimiter(25, nil)
 		if tc.members > 1 {
@@ -490,5 +490,46 @@ func TestLimiterMeasuresTheProbe(t *testing.T) {
 		if got := a.Rate(); got < tc.low || got > tc.top {
 			t.Errorf("%d processes on the host: pace %.2f after the probe, want %.2f-%.2f", tc.members, got, tc.low, tc.top)
 		}
+	}
+}
+
+// TestLimiterLeavesPeersWithoutAJump: a pace that rises out of the rule
+// among peers (twice peerShare of the ceiling) probes from there as a
+// lone run does, at once and growing, not straight to the ceiling: the
+// jump from 10 to 25 req/s emptied the quota for every client, the
+// organization's other integrations included.
+func TestLimiterLeavesPeersWithoutAJump(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := newAdaptiveLimiter(25, nil)
+	a.mu.Lock()
+	a.signals, a.crowd, a.estimate = 3, 3, 3
+	a.decreasedLocked(t0, 2)
+	a.spell = 20 * time.Second // a long spell among a crowd
+	a.mu.Unlock()
+	bound := 2 * peerShare * 25
+	now := t0
+	for ; a.Rate() <= bound; now = now.Add(10 * time.Millisecond) {
+		if now.Sub(t0) > time.Minute {
+			t.Fatalf("pace %v after a minute without a 429, want above %v", a.Rate(), bound)
+		}
+		a.raise(ctx, now)
+	}
+	left := a.Rate()
+	if left > bound*1.1 {
+		t.Errorf("pace %v on leaving the rule among peers, want just over %v", left, bound)
+	}
+	// A tenth of a second later: growing, far from the ceiling.
+	a.raise(ctx, now.Add(100*time.Millisecond))
+	if got := a.Rate(); got <= left || got > bound*1.5 {
+		t.Errorf("pace %v 0.1 s after leaving the rule among peers at %v, want above it and at most %v", got, left, bound*1.5)
+	}
+	// Within the quiet spell still, yet back at the ceiling in a few
+	// seconds: the rise among peers was the quiet.
+	for ms := 100; ms <= 3000; ms += 100 {
+		a.raise(ctx, now.Add(time.Duration(ms)*time.Millisecond))
+	}
+	if got := a.Rate(); got != 25 {
+		t.Errorf("pace %v 3 s after leaving the rule among peers, want back at the ceiling", got)
 	}
 }
