@@ -84,7 +84,6 @@ type adaptiveLimiter struct {
 	quiet                  time.Duration // no 429 for this long before probing upward
 	probing                bool          // the pace has risen since the last decrease
 	settledRate            float64       // the pace the last decrease chose; a probe starts there
-	leftPeers              time.Time     // when the pace rose out of the rule among peers; a probe grows from there
 	early                  int           // 429s too soon after the last decrease to measure
 	crowd                  int           // 429s while settled since the pace was last at the ceiling
 	spell                  time.Duration // this quiet spell: quiet, times the crowd's factor, jittered
@@ -220,9 +219,6 @@ func (a *adaptiveLimiter) raiseLocked(ctx context.Context, now time.Time) time.D
 		leaving = next > 2*a.ceiling*peerShare
 	} else {
 		start := a.lastSignal.Add(a.spell)
-		if !a.leftPeers.IsZero() {
-			start = a.leftPeers // the rise among peers was its quiet spell
-		}
 		if now.Before(start) {
 			return max(hold, 0)
 		}
@@ -237,10 +233,11 @@ func (a *adaptiveLimiter) raiseLocked(ctx context.Context, now time.Time) time.D
 	}
 	if leaving {
 		// Out of the rule among peers: from here the pace probes as a
-		// lone run's does, from this pace and this moment, not from where
-		// the last decrease left it long ago (straight to the ceiling,
-		// which emptied the quota for every client).
-		a.settledRate, a.leftPeers = next, now
+		// lone run's does, from this pace and this moment (the rise among
+		// peers was its quiet spell), not from where the last decrease
+		// left it long ago (straight to the ceiling, which emptied the
+		// quota for every client).
+		a.settledRate, a.spell = next, now.Sub(a.lastSignal)
 	}
 	// Small steps are skipped: rate.Limiter takes its lock on each change.
 	if leaving || next >= a.current*1.02 || next == a.ceiling {
@@ -427,7 +424,7 @@ func (a *adaptiveLimiter) decreasedLocked(now time.Time, next float64) {
 	a.early = 0
 	a.lastSignal, a.mark, a.answers = now, now, a.answers[:0]
 	a.probing = false
-	a.settledRate, a.leftPeers = next, time.Time{}
+	a.settledRate = next
 	a.setLocked(now, next)
 	// Drop saved-up tokens: the server's bucket is empty now.
 	if tokens := a.lim.TokensAt(now); tokens >= 1 {
