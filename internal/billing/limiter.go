@@ -101,8 +101,8 @@ const (
 	// the tenth left over lets the API's bucket fill again, so that the
 	// jitter of many runs' requests (and their probes) is absorbed there
 	// rather than refused to the quota's other clients (six runs on
-	// separate hosts beside a 5 req/s client: 3.9-4.4% of ours refused
-	// over eight tries, against 4.4-5.0% settling at 95%);
+	// separate hosts beside a 5 req/s client: 3.9-4.6% of ours refused
+	// over twelve tries, against 4.4-5.0% settling at 95%);
 	// probeSettleShare where the grant was measured over a probe alone,
 	// which measures it closely and leaves the quota's other clients
 	// less room than the whole span's lower bound did.
