@@ -116,12 +116,23 @@ func rankValues(rows *billing.UsageRows, f billing.UsageField) ([]uint32, uint64
 	return rank, uint64(next) + 1
 }
 
+// rankOf is the rank of row i's value of fields[k].
+func (x *groupFold) rankOf(i, k int) uint32 { return x.rank[k][x.rows.Ref(i, x.fields[k])] }
+
+// ranks is row i's key as the ranks of its values, in fields' order.
+func (x *groupFold) ranks(i int) (r usageGroupKey) {
+	for k := range x.fields {
+		r[k] = x.rankOf(i, k)
+	}
+	return r
+}
+
 // number is row i's key number: its ranks in mixed radix, so that numbers
 // order as the keys sort (exact only when x.exact).
 func (x *groupFold) number(i int) uint64 {
 	var n uint64
-	for k, f := range x.fields {
-		n = n*x.radix[k] + uint64(x.rank[k][x.rows.Ref(i, f)])
+	for k := range x.fields {
+		n = n*x.radix[k] + uint64(x.rankOf(i, k))
 	}
 	return n
 }
@@ -144,10 +155,7 @@ func (x *groupFold) find(i int) *groupSums {
 		}
 		return &x.sums[g]
 	}
-	var ranks usageGroupKey
-	for k, f := range x.fields {
-		ranks[k] = x.rank[k][x.rows.Ref(i, f)]
-	}
+	ranks := x.ranks(i)
 	g, ok := x.wide[ranks]
 	if !ok {
 		g = x.start(i)
@@ -192,9 +200,9 @@ func (x *groupFold) groups(grouped *[len(usageGroupKey{})]bool) []usageGroup {
 			order[i] = int32(i)
 		}
 		slices.SortFunc(order, func(a, b int32) int {
-			ra, rb := x.first[a], x.first[b]
-			for k, f := range x.fields {
-				if c := cmp.Compare(x.rank[k][x.rows.Ref(int(ra), f)], x.rank[k][x.rows.Ref(int(rb), f)]); c != 0 {
+			ka, kb := x.ranks(int(x.first[a])), x.ranks(int(x.first[b]))
+			for k := range x.fields {
+				if c := cmp.Compare(ka[k], kb[k]); c != 0 {
 					return c
 				}
 			}
