@@ -147,21 +147,19 @@ func (x *groupFold) find(i int) *groupSums {
 		}
 		return &x.sums[x.slot[n]-1]
 	case x.index != nil:
-		n := x.number(i)
-		g, ok := x.index[n]
-		if !ok {
-			g = x.start(i)
-			x.index[n] = g
-		}
-		return &x.sums[g]
+		return &x.sums[groupOf(x, x.index, x.number(i), i)]
 	}
-	ranks := x.ranks(i)
-	g, ok := x.wide[ranks]
+	return &x.sums[groupOf(x, x.wide, x.ranks(i), i)]
+}
+
+// groupOf is the group of key in m, started at row i when it is new.
+func groupOf[K comparable](x *groupFold, m map[K]int32, key K, i int) int32 {
+	g, ok := m[key]
 	if !ok {
 		g = x.start(i)
-		x.wide[ranks] = g
+		m[key] = g
 	}
-	return &x.sums[g]
+	return g
 }
 
 // start adds the group whose first row is row i.
