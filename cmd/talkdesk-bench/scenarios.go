@@ -77,7 +77,7 @@ func clientRead(opts sandbox.Options, rps float64, read reader) (result, error) 
 // clientReadAs is clientRead with opts.RetryAfter as given; inspect, when
 // set, adds to the row from the server's request log.
 func clientReadAs(opts sandbox.Options, rps float64, read reader, inspect func(*sandbox.Server, *result)) (result, error) {
-	srv, err := sandbox.Start(opts)
+	srv, err := startSandbox(opts)
 	if err != nil {
 		return result{}, err
 	}

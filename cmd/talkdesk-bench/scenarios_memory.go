@@ -89,7 +89,7 @@ func usageAndTotals(d sandbox.Dataset) string {
 // divided by the rows: what the snapshot holds per row.
 func usageHeld(opts sandbox.Options) (result, error) {
 	opts.RateLimit = -1
-	srv, err := sandbox.Start(opts)
+	srv, err := startSandbox(opts)
 	if err != nil {
 		return result{}, err
 	}

@@ -89,7 +89,7 @@ func terraformRunFor(opts sandbox.Options, configFor func(sandbox.Dataset) strin
 // cleanup stops the one and removes the other.
 func terraformBench(opts sandbox.Options) (srv *sandbox.Server, dir, pluginDir string, cleanup func(), err error) {
 	opts.RetryAfter = "1"
-	if srv, err = sandbox.Start(opts); err != nil {
+	if srv, err = startSandbox(opts); err != nil {
 		return nil, "", "", nil, err
 	}
 	if dir, err = os.MkdirTemp("", "talkdesk-bench"); err != nil {

@@ -50,8 +50,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, call *apiCall)
 	}
 
 	s.applyRateSchedule(call.arrival)
-	latency, limiter := s.config()
-	if !limiter.Allow() {
+	latency, quota := s.config()
+	if !quota.allow(time.Now()) {
 		if s.opts.RetryAfter != "" {
 			w.Header().Set("Retry-After", s.opts.RetryAfter)
 		}

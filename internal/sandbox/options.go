@@ -80,6 +80,12 @@ type Options struct {
 	RateLimit float64
 	// RateBurst is the token-bucket burst. Zero means max(1, int(RateLimit)).
 	RateBurst int
+	// RateWindow, when set, counts the quota in one-second windows
+	// instead of a token bucket (RateBurst is then unused): SlidingWindow
+	// accepts at most RateLimit requests in any second, FixedWindow at
+	// most RateLimit in each second of the clock. The contract says only
+	// "25 requests per second": an API may count either way.
+	RateWindow Window
 	// RateSchedule changes RateLimit and RateBurst during a run (for
 	// example 25, then 8 after 5 s, then 25 again after 20 s); steps are
 	// applied in order of After.

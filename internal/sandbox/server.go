@@ -35,8 +35,8 @@ type Server struct {
 
 	cfgMu   sync.Mutex
 	latency time.Duration
-	limiter *rate.Limiter
-	// schedule changes limiter during a run (Options.RateSchedule).
+	quota   quota
+	// schedule changes quota during a run (Options.RateSchedule).
 	schedule rateSchedule
 
 	httpSrv *http.Server
@@ -52,7 +52,7 @@ func New(opts Options) *Server {
 		faults:  newFaultInjector(opts.Faults),
 		data:    opts.dataset(),
 		latency: opts.Latency,
-		limiter: rate.NewLimiter(rate.Inf, 1),
+		quota:   bucket{rate.NewLimiter(rate.Inf, 1)},
 	}
 	s.rec.reset()
 	s.indexAccounts()
@@ -167,7 +167,8 @@ func (s *Server) SetLatency(d time.Duration) {
 
 // SetRateLimit changes the organization's rate limit with the same rules
 // as Options: rps 0 means 25, negative means unlimited; burst 0 means
-// max(1, int(rps)). The bucket starts full.
+// max(1, int(rps)). The bucket starts full (a window, empty), counted as
+// Options.RateWindow says.
 func (s *Server) SetRateLimit(rps float64, burst int) {
 	lim := rate.Limit(rps)
 	switch {
@@ -182,8 +183,9 @@ func (s *Server) SetRateLimit(rps float64, burst int) {
 			burst = max(1, int(lim))
 		}
 	}
+	q := newQuota(s.opts.RateWindow, lim, burst)
 	s.cfgMu.Lock()
-	s.limiter = rate.NewLimiter(lim, burst)
+	s.quota = q
 	s.cfgMu.Unlock()
 }
 
@@ -203,9 +205,9 @@ func (s *Server) RevokeTokens() { s.tokens.revoke() }
 
 func (s *Server) countTokenRequest() { s.rec.token() }
 
-// config returns the current latency and limiter.
-func (s *Server) config() (time.Duration, *rate.Limiter) {
+// config returns the current latency and quota.
+func (s *Server) config() (time.Duration, quota) {
 	s.cfgMu.Lock()
 	defer s.cfgMu.Unlock()
-	return s.latency, s.limiter
+	return s.latency, s.quota
 }
