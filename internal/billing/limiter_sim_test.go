@@ -55,7 +55,9 @@ type bucketServer struct{ *rate.Limiter }
 func (b bucketServer) allow(at time.Time) bool { return b.AllowN(at, 1) }
 
 // windowServer accepts at most n requests in any second (sliding) or in
-// each whole second since start (fixed).
+// each whole second since start (fixed). The sandbox counts windows too,
+// but the client's tests share no code with it (and these run on the
+// simulation's clock).
 type windowServer struct {
 	n       int
 	fixed   bool

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -39,13 +40,7 @@ func TestWindowsCountOneSecond(t *testing.T) {
 // window's count with 429, as it does under a bucket.
 func TestSlidingWindowServes(t *testing.T) {
 	_, ts := newTestServer(t, Options{RateLimit: 2, RateBurst: 10, RateWindow: SlidingWindow})
-	tok := token(t, ts.URL, "")
-	var statuses []int
-	for range 3 {
-		st, _, _ := get(t, ts.URL+"/express/accounts", tok)
-		statuses = append(statuses, st)
-	}
-	if statuses[0] != http.StatusOK || statuses[1] != http.StatusOK || statuses[2] != http.StatusTooManyRequests {
+	if statuses := accountsStatuses(t, ts.URL, 3); !slices.Equal(statuses, []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests}) {
 		t.Errorf("statuses %v, want 200 200 429 under 2 requests in any second (the burst of 10 unused)", statuses)
 	}
 }

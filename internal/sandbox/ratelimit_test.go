@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 )
@@ -37,16 +38,23 @@ func TestRateScheduleDue(t *testing.T) {
 // configured limit for the requests that follow.
 func TestRateScheduleServes(t *testing.T) {
 	s, ts := newTestServer(t, Options{RateLimit: -1, RateSchedule: []RateStep{{After: time.Hour, Rate: -1}, {After: 0, Rate: 1, Burst: 2}}})
-	tok := token(t, ts.URL, "")
-	var statuses []int
-	for range 3 {
-		st, _, _ := get(t, ts.URL+"/express/accounts", tok)
-		statuses = append(statuses, st)
-	}
-	if statuses[0] != http.StatusOK || statuses[1] != http.StatusOK || statuses[2] != http.StatusTooManyRequests {
+	if statuses := accountsStatuses(t, ts.URL, 3); !slices.Equal(statuses, []int{http.StatusOK, http.StatusOK, http.StatusTooManyRequests}) {
 		t.Errorf("statuses %v, want 200 200 429 under the scheduled 1 req/s, burst 2", statuses)
 	}
 	if st := s.Stats(); st.Status429 != 1 {
 		t.Errorf("Status429 = %d, want 1", st.Status429)
 	}
+}
+
+// accountsStatuses gets the accounts n times in a row with one token and
+// returns the statuses.
+func accountsStatuses(t *testing.T, url string, n int) []int {
+	t.Helper()
+	tok := token(t, url, "")
+	var statuses []int
+	for range n {
+		st, _, _ := get(t, url+"/express/accounts", tok)
+		statuses = append(statuses, st)
+	}
+	return statuses
 }
