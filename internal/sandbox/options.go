@@ -83,7 +83,7 @@ type Options struct {
 	// RateWindow, when set, counts the quota in one-second windows
 	// instead of a token bucket (RateBurst is then unused): SlidingWindow
 	// accepts at most RateLimit requests in any second, FixedWindow at
-	// most RateLimit in each second of the clock. The contract says only
+	// most RateLimit in each whole second since its first request. The contract says only
 	// "25 requests per second": an API may count either way.
 	RateWindow Window
 	// RateSchedule changes RateLimit and RateBurst during a run (for

@@ -16,8 +16,8 @@ const (
 	TokenBucket Window = iota
 	// SlidingWindow accepts at most RateLimit requests in any one second.
 	SlidingWindow
-	// FixedWindow accepts at most RateLimit requests in each second of
-	// the clock, counted from the quota's start.
+	// FixedWindow accepts at most RateLimit requests in each whole
+	// second since the quota's first request.
 	FixedWindow
 )
 
