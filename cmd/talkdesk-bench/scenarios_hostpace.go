@@ -37,26 +37,6 @@ import (
 // how the runs fare there.
 var quotaBucket = flag.Int("bucket", 0, "requests the sandbox quota's bucket holds in the many-runs rows (0: one second's worth)")
 
-// quotaWindow counts every row's quota in one-second windows instead of
-// a token bucket: the contract says only "25 requests per second", and an
-// API may count that in windows, which answer a burst otherwise (a
-// sliding window refuses everything until the burst is a second old).
-var quotaWindow = flag.String("quota", "bucket", "how the sandbox counts its quota: bucket, sliding (at most the rate in any second) or fixed (in each whole second since its first request)")
-
-// startSandbox starts a sandbox with opts, its quota counted as -quota says.
-func startSandbox(opts sandbox.Options) (*sandbox.Server, error) {
-	switch *quotaWindow {
-	case "bucket":
-	case "sliding":
-		opts.RateWindow = sandbox.SlidingWindow
-	case "fixed":
-		opts.RateWindow = sandbox.FixedWindow
-	default:
-		return nil, fmt.Errorf("-quota %q: want bucket, sliding or fixed", *quotaWindow)
-	}
-	return sandbox.Start(opts)
-}
-
 const (
 	envClientRead = "TALKDESK_BENCH_CLIENT_READ" // the sandbox URL, in a client process
 	foreignRate   = 5

@@ -26,45 +26,31 @@ const (
 type quota interface{ allow(now time.Time) bool }
 
 func newQuota(w Window, lim rate.Limit, burst int) quota {
-	if w == TokenBucket || lim == rate.Inf {
+	n := max(1, int(lim))
+	switch {
+	case w == TokenBucket || lim == rate.Inf:
 		return bucket{rate.NewLimiter(lim, burst)}
+	case w == FixedWindow:
+		return &fixedWindow{n: n}
+	default:
+		return &slidingWindow{n: n}
 	}
-	return &window{n: max(1, int(lim)), fixed: w == FixedWindow}
 }
 
 type bucket struct{ *rate.Limiter }
 
 func (b bucket) allow(now time.Time) bool { return b.AllowN(now, 1) }
 
-// window counts the requests it accepted in the last second (sliding), or
-// in the current second since its first request (fixed).
-type window struct {
-	n     int
-	fixed bool
-
+// slidingWindow accepts at most n requests in any one second.
+type slidingWindow struct {
+	n        int
 	mu       sync.Mutex
-	start    time.Time
-	second   int64
-	count    int
-	accepted []time.Time // sliding: the accepted requests of the last second
+	accepted []time.Time // the requests accepted in the last second
 }
 
-func (w *window) allow(now time.Time) bool {
+func (w *slidingWindow) allow(now time.Time) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.fixed {
-		if w.start.IsZero() {
-			w.start, w.second = now, 0
-		}
-		if s := int64(now.Sub(w.start) / time.Second); s != w.second {
-			w.second, w.count = s, 0
-		}
-		if w.count >= w.n {
-			return false
-		}
-		w.count++
-		return true
-	}
 	expired := 0
 	for expired < len(w.accepted) && now.Sub(w.accepted[expired]) >= time.Second {
 		expired++
@@ -74,5 +60,31 @@ func (w *window) allow(now time.Time) bool {
 		return false
 	}
 	w.accepted = append(w.accepted, now)
+	return true
+}
+
+// fixedWindow accepts at most n requests in each whole second since its
+// first request.
+type fixedWindow struct {
+	n      int
+	mu     sync.Mutex
+	start  time.Time // the first request
+	second int64     // the second of the count, since start
+	count  int
+}
+
+func (w *fixedWindow) allow(now time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.start.IsZero() {
+		w.start = now
+	}
+	if s := int64(now.Sub(w.start) / time.Second); s != w.second {
+		w.second, w.count = s, 0
+	}
+	if w.count >= w.n {
+		return false
+	}
+	w.count++
 	return true
 }
