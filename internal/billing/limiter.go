@@ -91,6 +91,10 @@ type adaptiveLimiter struct {
 	// hold delays every request until then: the API said its quota is
 	// spent (RateLimit-Remaining: 0) until that time.
 	hold time.Time
+	// sends holds when the last requests were sent, for the cap on any
+	// second's requests (limiter_window.go); only the turn's holder
+	// touches it.
+	sends []time.Time
 	// host, when set, shares the pace with the other processes of this
 	// host that read the same organization (see limiter_host.go).
 	host *hostShare
@@ -175,7 +179,11 @@ func (a *adaptiveLimiter) Wait(ctx context.Context) error {
 	}
 	defer func() { <-a.turn }()
 	if a.host != nil {
-		if err := a.hostTurn(ctx); err == nil || ctx.Err() != nil {
+		err := a.hostTurn(ctx)
+		if err == nil {
+			return a.waitRelease(ctx, false) // the host's turns are placed already
+		}
+		if ctx.Err() != nil {
 			return err
 		}
 		// The state file failed this once: pace alone for this request.
@@ -190,7 +198,10 @@ func (a *adaptiveLimiter) Wait(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
-	return a.lim.Wait(ctx)
+	if err := a.lim.Wait(ctx); err != nil {
+		return err
+	}
+	return a.waitRelease(ctx, true)
 }
 
 // answer is one request of the current measurement.
@@ -404,6 +415,7 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 // probed last would settle highest.
 func (a *adaptiveLimiter) measureFrom(end time.Time) (from time.Time, probe bool) {
 	from = a.mark
+
 	if !a.probing || a.host == nil || a.host.members <= 1 {
 		return from, false
 	}

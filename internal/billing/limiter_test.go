@@ -533,3 +533,37 @@ func TestLimiterLeavesPeersWithoutAJump(t *testing.T) {
 		t.Errorf("pace %v 3 s after leaving the rule among peers, want back at the ceiling", got)
 	}
 }
+
+// TestLimiterNeverExceedsThePaceInAnySecond: whatever burst the
+// rate.Limiter allows, at the start or after an idle spell, no second
+// holds more requests than the pace's count, so a quota counted in
+// one-second windows refuses none of a lone run's; and the cap costs the
+// pace little.
+func TestLimiterNeverExceedsThePaceInAnySecond(t *testing.T) {
+	for _, pace := range []float64{25, 10, 3.1} {
+		a := newAdaptiveLimiter(pace, nil)
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		var sent []time.Time
+		for i := range 200 {
+			if i == 100 {
+				now = now.Add(5 * time.Second) // idle: the rate.Limiter's burst is back
+			}
+			now = now.Add(a.simRelease(now, 0))
+			sent = append(sent, now)
+		}
+		worst := 0
+		for i := range sent {
+			n := 0
+			for j := i; j < len(sent) && sent[j].Sub(sent[i]) < time.Second; j++ {
+				n++
+			}
+			worst = max(worst, n)
+		}
+		if worst > capCount(pace) {
+			t.Errorf("pace %v: %d requests within one second, want at most %d", pace, worst, capCount(pace))
+		}
+		if got := 99 / sent[99].Sub(sent[0]).Seconds(); got < 0.95*pace {
+			t.Errorf("pace %v: sent at %.2f req/s, want at least %.2f", pace, got, 0.95*pace)
+		}
+	}
+}
