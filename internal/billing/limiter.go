@@ -60,6 +60,11 @@ import (
 // the ceiling probes as a lone run does, growing from there (a jump to
 // the ceiling emptied the quota for every client).
 //
+// The API may count its quota in one-second windows rather than a bucket:
+// no second holds more requests than the pace (limiter_window.go), and
+// the limiter finds out which way the quota counts by trying the
+// window's reading of a refusal (limiter_quota.go).
+//
 // Only one caller at a time holds a reservation of the underlying
 // rate.Limiter, so a decrease applies to the very next request instead of
 // after every reservation already queued at the old pace.
@@ -88,6 +93,12 @@ type adaptiveLimiter struct {
 	crowd                  int           // 429s while settled since the pace was last at the ceiling
 	spell                  time.Duration // this quiet spell: quiet, times the crowd's factor, jittered
 	rng                    *rand.Rand
+	// model is what the quota was found to be, a bucket or windows;
+	// trial is set while a pace settled under the last second's grant
+	// tells (limiter_quota.go).
+	model    quotaModel
+	trial    bool
+	fallback trialFallback
 	// hold delays every request until then: the API said its quota is
 	// spent (RateLimit-Remaining: 0) until that time.
 	hold time.Time
@@ -252,6 +263,7 @@ func (a *adaptiveLimiter) raiseLocked(ctx context.Context, now time.Time) time.D
 	}
 	// Small steps are skipped: rate.Limiter takes its lock on each change.
 	if leaving || next >= a.current*1.02 || next == a.ceiling {
+		a.probeStartedLocked()
 		if !a.probing {
 			a.debug(ctx, "talkdesk API pace: probing upward", map[string]any{"rate": round2(a.current), "quiet": a.quiet.String()})
 		}
@@ -357,10 +369,19 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 		}
 		unmeasured = true
 	}
-	granted, settle := 0.0, settleShare
+	granted, last, settle := 0.0, 0.0, settleShare
+	trialFailed := a.trial && !a.probing
+	if trialFailed {
+		// Settled under the last second's grant and refused anyway: the
+		// quota saves what a pace leaves unused, a bucket (see
+		// limiter_quota.go).
+		a.trial, a.model = false, bucketLike
+		a.debug(ctx, "talkdesk API pace: the quota saves unused requests (a bucket)", nil)
+	}
 	if !unmeasured {
 		from, probe := a.measureFrom(end)
 		granted = a.grantedBetween(from, end) * share
+		last = a.lastSecondGrant(end) * share
 		if probe {
 			settle = probeSettleShare
 		}
@@ -373,23 +394,16 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 		why = "429s too soon after the last decrease to measure"
 	}
 	next := a.current * firstCut
-	if granted > 0 {
-		why = "429: settling under the measured grant"
-		next = min(max(granted*settle, a.current*deepestCut), a.current*gentlestCut)
-		// A probe refused at the grant it started from: wait longer before
-		// the next one. A new level of grant: probe again soon.
-		if a.probing && a.estimate > 0 && math.Abs(granted-a.estimate) <= sameLevel*a.estimate {
-			a.quiet = min(a.quiet*3/2, quietMax)
-			// Nor does the pace settle above where the probe started: what
-			// the probe got beyond it was taken from the quota's other
-			// clients for as long as the probe lasted.
-			next = min(next, a.settledRate)
-		} else {
-			a.quiet = quietBase
-		}
+	switch {
+	case trialFailed:
+		why = "429 while settled under the last second's grant: settling under the grant measured before"
+		next, granted = min(a.fallback.pace, a.current*gentlestCut), a.fallback.grant
 		a.estimate = granted
+	case granted > 0:
+		why = "429: settling under the measured grant"
+		next, granted = a.settleLocked(granted, last, settle)
 	}
-	if a.signals > 0 && !a.probing {
+	if a.signals > 0 && !a.probing && !trialFailed {
 		a.crowd++ // settled, and still refused
 	}
 	a.spell = a.quietSpell()
@@ -416,7 +430,7 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 func (a *adaptiveLimiter) measureFrom(end time.Time) (from time.Time, probe bool) {
 	from = a.mark
 
-	if !a.probing || a.host == nil || a.host.members <= 1 {
+	if !a.probing || !a.sharedLocked() {
 		return from, false
 	}
 	start := a.lastSignal.Add(a.spell)
@@ -451,7 +465,7 @@ func (a *adaptiveLimiter) decreasedLocked(now time.Time, next float64) {
 // to the host's share, and the rule among peers, applied by each, made
 // their common pace fall short of the quota.
 func (a *adaptiveLimiter) peersLocked() bool {
-	if a.host != nil && a.host.members > 1 {
+	if a.sharedLocked() {
 		return false
 	}
 	return a.crowd > 0 && a.estimate > 0 && a.estimate <= a.ceiling*peerShare && a.current <= 2*a.ceiling*peerShare

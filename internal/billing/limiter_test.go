@@ -457,15 +457,25 @@ func TestLimiterAmongPeers(t *testing.T) {
 // TestLimiterMeasuresTheProbe: a probe refused after a quiet spell is
 // measured over the probe when the pace is the host's (the spell, kept
 // under the grant by design, would make every probe settle lower), and
-// over the whole span by a run alone on its host.
+// over the whole span by a run alone on its host whose quota is known to
+// save unused requests (a bucket). A run alone that does not know yet
+// tries the last second's grant (a window's reading), 0.3 s at 12 req/s
+// and 0.7 s at 20 here.
 func TestLimiterMeasuresTheProbe(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
 		members  int
+		model    quotaModel
 		low, top float64 // the pace expected after the probe
-	}{{2, probeSettleShare * 20 * 0.9, probeSettleShare * 20 * 1.05}, {1, settleShare * 12, settleShare * 15}} {
+		trial    bool
+	}{
+		{2, unknownModel, probeSettleShare * 20 * 0.9, probeSettleShare * 20 * 1.05, false},
+		{1, bucketLike, settleShare * 12, settleShare * 15, false},
+		{1, unknownModel, settleShare * 17, settleShare * 18.5, true},
+	} {
 		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		a := newAdaptiveLimiter(25, nil)
+		a.model = tc.model
 		if tc.members > 1 {
 			a.host = &hostShare{members: tc.members}
 		}
@@ -488,7 +498,62 @@ func TestLimiterMeasuresTheProbe(t *testing.T) {
 		send(now.Add(700*time.Millisecond), time.Second/20)
 		refuse(now, now.Add(50*time.Millisecond))
 		if got := a.Rate(); got < tc.low || got > tc.top {
-			t.Errorf("%d processes on the host: pace %.2f after the probe, want %.2f-%.2f", tc.members, got, tc.low, tc.top)
+			t.Errorf("%d processes on the host, quota read as %v: pace %.2f after the probe, want %.2f-%.2f", tc.members, tc.model, got, tc.low, tc.top)
+		}
+		if a.trial != tc.trial {
+			t.Errorf("%d processes on the host, quota read as %v: trying the window's reading %v, want %v", tc.members, tc.model, a.trial, tc.trial)
+		}
+	}
+}
+
+// TestLimiterWindowTrial: a pace settled under the last second's grant
+// and refused while settled goes where the bucket's reading had put it,
+// and the quota is read as a bucket from then on; one that lasts a whole
+// quiet spell reads the quota as windows.
+func TestLimiterWindowTrial(t *testing.T) {
+	ctx := context.Background()
+	for _, refusedWhileSettled := range []bool{true, false} {
+		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		a := newAdaptiveLimiter(25, nil)
+		refuse := func(sent, now time.Time) {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			a.throttledLocked(ctx, sent, now, 1)
+		}
+		now := t0
+		send := func(until time.Time, every time.Duration) {
+			for ; now.Before(until); now = now.Add(every) {
+				a.raise(ctx, now)
+				a.accepted(now, now.Add(50*time.Millisecond))
+			}
+		}
+		refuse(t0, t0)
+		send(t0.Add(a.spell), time.Second/12)
+		send(now.Add(700*time.Millisecond), time.Second/20)
+		refuse(now, now.Add(50*time.Millisecond))
+		a.mu.Lock()
+		tried, fallback := a.trial, a.fallback.pace
+		a.mu.Unlock()
+		if !tried {
+			t.Fatalf("the window's reading was not tried")
+		}
+		if refusedWhileSettled {
+			send(now.Add(500*time.Millisecond), time.Second/15)
+			refuse(now, now.Add(50*time.Millisecond))
+			if a.model != bucketLike || a.trial {
+				t.Errorf("refused while settled: quota read as %v (trial %v), want a bucket", a.model, a.trial)
+			}
+			if got := a.Rate(); math.Abs(got-fallback) > 0.01 {
+				t.Errorf("refused while settled: pace %.2f, want the bucket's reading %.2f", got, fallback)
+			}
+			if a.crowd != 0 {
+				t.Errorf("refused while settled on trial: counted as another client's refusal (crowd %d)", a.crowd)
+			}
+			continue
+		}
+		send(now.Add(a.spell+time.Second), time.Second/15)
+		if a.model != windowLike || a.trial {
+			t.Errorf("a quiet spell under the window's reading: quota read as %v (trial %v), want windows", a.model, a.trial)
 		}
 	}
 }
