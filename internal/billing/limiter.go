@@ -200,19 +200,28 @@ func (a *adaptiveLimiter) Wait(ctx context.Context) error {
 		// The state file failed this once: pace alone for this request.
 	}
 	now := time.Now()
-	if hold := a.raise(ctx, now); hold > 0 {
-		t := time.NewTimer(hold)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
+	if err := sleep(ctx, a.raise(ctx, now)); err != nil {
+		return err
 	}
 	if err := a.lim.Wait(ctx); err != nil {
 		return err
 	}
 	return a.waitRelease(ctx, true)
+}
+
+// sleep waits for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // answer is one request of the current measurement.

@@ -176,14 +176,8 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 		return 0, err
 	}
 	at = at.Add(time.Duration(place(turn, grouped) * float64(time.Second) / max(minRate, a.Rate())))
-	if d := time.Until(at); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-t.C:
-		}
+	if err := sleep(ctx, time.Until(at)); err != nil {
+		return 0, err
 	}
 	return gen, nil
 }

@@ -37,15 +37,7 @@ func TestLimiterPace(t *testing.T) {
 	}
 	// Arrival order may differ from send order by a hair; sort.
 	slicesSortTimes(at)
-	worst := 0
-	for i := range at {
-		n := 0
-		for j := i; j < len(at) && at[j].Sub(at[i]) < time.Second; j++ {
-			n++
-		}
-		worst = max(worst, n)
-	}
-	if worst > rps+burst {
+	if worst := mostWithinOneSecond(at); worst > rps+burst {
 		t.Errorf("%d requests arrived within one second, want at most %d", worst, rps+burst)
 	}
 	span := at[len(at)-1].Sub(at[0]).Seconds()
@@ -616,19 +608,25 @@ func TestLimiterNeverExceedsThePaceInAnySecond(t *testing.T) {
 			now = now.Add(a.simRelease(now, 0))
 			sent = append(sent, now)
 		}
-		worst := 0
-		for i := range sent {
-			n := 0
-			for j := i; j < len(sent) && sent[j].Sub(sent[i]) < time.Second; j++ {
-				n++
-			}
-			worst = max(worst, n)
-		}
-		if worst > capCount(pace) {
+		if worst := mostWithinOneSecond(sent); worst > capCount(pace) {
 			t.Errorf("pace %v: %d requests within one second, want at most %d", pace, worst, capCount(pace))
 		}
 		if got := 99 / sent[99].Sub(sent[0]).Seconds(); got < 0.95*pace {
 			t.Errorf("pace %v: sent at %.2f req/s, want at least %.2f", pace, got, 0.95*pace)
 		}
 	}
+}
+
+// mostWithinOneSecond is the most of the sorted times that fall within
+// one second of one another.
+func mostWithinOneSecond(times []time.Time) int {
+	most := 0
+	for i := range times {
+		j := i
+		for j < len(times) && times[j].Sub(times[i]) < time.Second {
+			j++
+		}
+		most = max(most, j-i)
+	}
+	return most
 }

@@ -82,16 +82,7 @@ func (a *adaptiveLimiter) releaseAfter(now time.Time, placed bool) time.Duration
 
 // waitRelease waits out releaseAfter.
 func (a *adaptiveLimiter) waitRelease(ctx context.Context, placed bool) error {
-	if d := a.releaseAfter(time.Now(), placed); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return nil
+	return sleep(ctx, a.releaseAfter(time.Now(), placed))
 }
 
 // placeShare is the share of its interval within which a lone process's

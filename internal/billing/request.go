@@ -64,12 +64,8 @@ func (r retrier) do(ctx context.Context, method, rawURL string, limited bool, at
 		if r.log != nil {
 			r.log.Debug(ctx, "retrying request", map[string]any{"method": method, "url": rawURL, "attempt": n, "wait": wait.String(), "error": res.err.Error()})
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return contextErr(ctx, ctx.Err())
-		case <-t.C:
+		if err := sleep(ctx, wait); err != nil {
+			return contextErr(ctx, err)
 		}
 	}
 }
