@@ -253,6 +253,7 @@ func (a *adaptiveLimiter) raiseLocked(ctx context.Context, now time.Time) time.D
 		if now.Before(start) {
 			return max(hold, 0)
 		}
+		a.quietSpellPassedLocked()
 		// Exponential from where it settled, and at least linear to the
 		// ceiling within probeLinear, so that a pace cut low comes back
 		// fast. When 429s take long to come back, everything sent
@@ -272,7 +273,6 @@ func (a *adaptiveLimiter) raiseLocked(ctx context.Context, now time.Time) time.D
 	}
 	// Small steps are skipped: rate.Limiter takes its lock on each change.
 	if leaving || next >= a.current*1.02 || next == a.ceiling {
-		a.probeStartedLocked()
 		if !a.probing {
 			a.debug(ctx, "talkdesk API pace: probing upward", map[string]any{"rate": round2(a.current), "quiet": a.quiet.String()})
 		}

@@ -51,6 +51,13 @@ const (
 
 func (m quotaModel) String() string { return [...]string{"unknown", "a bucket", "windows"}[m] }
 
+// trialCeiling is the share of the ceiling from which a last second's
+// grant is not tried: a refusal at the ceiling is another client's
+// spending, not the quota's count (two runs on one bucket, simulated:
+// the run that took every token measured the whole ceiling in its last
+// second, settled near it, and starved the other).
+const trialCeiling = 0.9
+
 // windowEvidence is how much higher a window's reading must settle the
 // pace than a bucket's for the limiter to try it.
 const windowEvidence = 0.05
@@ -90,7 +97,7 @@ func (a *adaptiveLimiter) settleLocked(granted, last, settle float64) (next, gra
 	if a.model == windowLike {
 		evidence = 1
 	}
-	if last > 0 && a.model != bucketLike && !a.sharedLocked() && last < 0.9*a.ceiling && windowNext > bucketNext*evidence {
+	if last > 0 && a.model != bucketLike && !a.sharedLocked() && last < trialCeiling*a.ceiling && windowNext > bucketNext*evidence {
 		a.trial, a.fallback = true, trialFallback{pace: bucketNext, grant: granted}
 		next, grant = windowNext, last
 	}
@@ -111,9 +118,10 @@ func (a *adaptiveLimiter) sharedLocked() bool { return a.host != nil && a.host.m
 // rather than under the grant measured over the short span since.
 type trialFallback struct{ pace, grant float64 }
 
-// probeStarted ends a trial of the window's reading: the pace stayed
-// settled under the last second's grant for a whole quiet spell.
-func (a *adaptiveLimiter) probeStartedLocked() {
+// quietSpellPassedLocked ends a trial of the window's reading: the pace
+// stayed settled under the last second's grant for a whole quiet spell.
+// (Among unseen peers the pace rises without a quiet spell: no verdict.)
+func (a *adaptiveLimiter) quietSpellPassedLocked() {
 	if a.trial {
 		a.trial, a.model = false, windowLike
 	}
