@@ -18,8 +18,10 @@ import (
 // sends more than the pace's count in any capWindow (0 refused and 0.98
 // under a bucket and both windows). The cap only trims bursts: the
 // average stays the rate.Limiter's, but for the window's slack (a steady
-// 25 req/s becomes 24.5). The processes of one host each keep to the
-// cap, not together: their turns are paced by the host's state file.
+// 25 req/s becomes 24.5). The processes that share a host's pace keep
+// to the configured rate's count together (hostpace's PerWindow): two
+// Terraform runs on one host were refused at the ceiling by a sliding
+// window, 1.29-1.37 x the quota's time, and read at 1.04 x with it.
 //
 // capWindow is a second and a little more, for the requests that reach
 // the API a few milliseconds closer together than they were sent.

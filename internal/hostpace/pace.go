@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -58,6 +59,14 @@ type Board struct {
 	// Learned is what the pace-keeper published, opaque to this package;
 	// nil until one publishes.
 	Learned json.RawMessage
+	// Offset, set by a Turn's decide, sends the turn that long after it
+	// is due (where the pace-keeper places it within its interval).
+	Offset time.Duration
+	// PerWindow, set by a Turn's decide, is the most turns the processes
+	// send in any Window: the turn is put off until it is the only one
+	// past that count, whatever the Rate, the Burst and the Offsets allow.
+	PerWindow int
+	Window    time.Duration
 }
 
 // Pace is this process's share of the pace of one key.
@@ -122,7 +131,8 @@ func (p *Pace) Turn(ctx context.Context, decide func(b *Board, now time.Time)) (
 		b := s.board()
 		decide(&b, now)
 		s.set(b, now)
-		at = s.take(now)
+		at = s.take(now).Add(b.Offset)
+		at = s.sendAt(at, now, b.PerWindow, b.Window)
 	})
 	return at, err
 }
@@ -284,7 +294,12 @@ type state struct {
 	Turns   uint64           `json:"turns"`
 	Members map[string]int64 `json:"members"` // share -> last operation
 	Learned json.RawMessage  `json:"learned,omitempty"`
+	// Sent holds when the last turns are sent, for Board.PerWindow.
+	Sent []int64 `json:"sent,omitempty"`
 }
+
+// maxSent bounds the send times kept, and so the PerWindow honoured.
+const maxSent = 64
 
 func (s *state) valid() bool {
 	return s.V == version && s.Rate >= 0 && !math.IsInf(s.Rate, 0) && !math.IsNaN(s.Rate) && s.Burst >= 0 &&
@@ -345,6 +360,26 @@ func (s *state) take(now time.Time) time.Time {
 		at = later(at, time.Unix(0, s.Hold))
 	}
 	s.Next = tat.Add(interval).UnixNano()
+	return at
+}
+
+// sendAt is when a turn due at `at` is sent so that no window holds more
+// than perWindow turns, and records it. A turn no earlier than the
+// perWindow-th latest one sent plus window leaves every window that
+// holds it at most perWindow-1 others. A send time further ahead than
+// maxAhead (a clock set back, a garbled file) is not waited for.
+func (s *state) sendAt(at, now time.Time, perWindow int, window time.Duration) time.Time {
+	if perWindow > 0 && window > 0 && len(s.Sent) >= perWindow {
+		sent := slices.Clone(s.Sent)
+		slices.Sort(sent)
+		if t := time.Unix(0, sent[len(sent)-perWindow]).Add(window); t.After(at) && !t.After(now.Add(maxAhead)) {
+			at = t
+		}
+	}
+	if len(s.Sent) >= maxSent {
+		s.Sent = append(s.Sent[:0], s.Sent[len(s.Sent)-maxSent+1:]...)
+	}
+	s.Sent = append(s.Sent, at.UnixNano())
 	return at
 }
 

@@ -439,3 +439,64 @@ func BenchmarkTurn(b *testing.B) {
 		}
 	}
 }
+
+// TestTurnsKeepToPerWindow: whatever the rate, the burst and the offsets
+// allow, the processes' turns are sent no more than PerWindow in any
+// Window, each at least its offset after it is due.
+func TestTurnsKeepToPerWindow(t *testing.T) {
+	dir := stateDir(t)
+	a, _ := OpenIn(dir, "org")
+	b, _ := OpenIn(dir, "org")
+	defer a.Close()
+	defer b.Close()
+	const perWindow, window = 5, 200 * time.Millisecond
+	var at []time.Time
+	for i := range 24 {
+		p := a
+		if i%2 == 1 {
+			p = b
+		}
+		offset := time.Duration(i%3) * 7 * time.Millisecond // placements out of order
+		when, err := p.Turn(context.Background(), func(bd *Board, _ time.Time) {
+			bd.Rate, bd.Burst = 1000, 50
+			bd.Offset, bd.PerWindow, bd.Window = offset, perWindow, window
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at = append(at, when)
+	}
+	slices.SortFunc(at, func(x, y time.Time) int { return x.Compare(y) })
+	for i := range at {
+		n := 0
+		for j := i; j < len(at) && at[j].Sub(at[i]) < window; j++ {
+			n++
+		}
+		if n > perWindow {
+			t.Fatalf("%d turns within %v from the %dth, want at most %d", n, window, i, perWindow)
+		}
+	}
+	if span := at[len(at)-1].Sub(at[0]); span < window*(24/perWindow-1) {
+		t.Errorf("24 turns over %v, faster than %d per %v allows", span, perWindow, window)
+	}
+}
+
+// TestGarbledSendTimesDoNotStall: send times far ahead of the clock (set
+// back, or a garbled file) do not hold the next turn.
+func TestGarbledSendTimesDoNotStall(t *testing.T) {
+	dir := stateDir(t)
+	p, _ := OpenIn(dir, "org")
+	defer p.Close()
+	future := time.Now().Add(time.Hour).UnixNano()
+	state := fmt.Sprintf(`{"v":%d,"rate":1000,"burst":10,"next":0,"hold":0,"turns":3,"members":{},"sent":[%d,%d,%d]}`, version, future, future, future)
+	if err := os.WriteFile(p.Path(), []byte(state), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	at, err := p.Turn(context.Background(), func(bd *Board, _ time.Time) { bd.PerWindow, bd.Window = 2, time.Second })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wait := time.Until(at); wait > maxAhead {
+		t.Errorf("turn due in %v, want no longer than %v", wait, maxAhead)
+	}
+}
