@@ -14,6 +14,11 @@
 // made again at their next operation, and Open removes the files no
 // process has written for a day (sweep.go).
 //
+// Turns are placed at the board's rate and burst (a GCRA), each sent at
+// the offset its pace-keeper chose within its interval, and no window
+// holds more of them, whichever process took them, than the count the
+// pace-keeper asks for: the file keeps the last send times.
+//
 // Each process registers a share: a heartbeat in the file that every
 // operation refreshes and that expires two seconds after the process
 // stops taking turns (a process killed with SIGKILL releases it so; one
