@@ -396,11 +396,7 @@ func TestDirHonoursTMPDIR(t *testing.T) {
 // TestHoldDelaysTurns: a hold published by one process delays the turns
 // of another.
 func TestHoldDelaysTurns(t *testing.T) {
-	dir := stateDir(t)
-	a, _ := OpenIn(dir, "org")
-	b, _ := OpenIn(dir, "org")
-	defer a.Close()
-	defer b.Close()
+	a, b := twoShares(t)
 	until := time.Now().Add(5 * time.Second)
 	if err := a.Update(context.Background(), func(bd *Board, _ time.Time) { bd.Rate, bd.Hold = 10, until }); err != nil {
 		t.Fatal(err)
@@ -412,6 +408,21 @@ func TestHoldDelaysTurns(t *testing.T) {
 	if at.Before(until) {
 		t.Errorf("turn due at %v, before the hold until %v", at, until)
 	}
+}
+
+// twoShares opens two shares of one key in a new state directory, as two
+// processes would, closed when the test ends.
+func twoShares(t *testing.T) (a, b *Pace) {
+	t.Helper()
+	dir := stateDir(t)
+	for _, p := range []**Pace{&a, &b} {
+		var err error
+		if *p, err = OpenIn(dir, "org"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = (*p).Close() })
+	}
+	return a, b
 }
 
 func members(t *testing.T, p *Pace) int {
@@ -444,11 +455,7 @@ func BenchmarkTurn(b *testing.B) {
 // allow, the processes' turns are sent no more than PerWindow in any
 // Window, each at least its offset after it is due.
 func TestTurnsKeepToPerWindow(t *testing.T) {
-	dir := stateDir(t)
-	a, _ := OpenIn(dir, "org")
-	b, _ := OpenIn(dir, "org")
-	defer a.Close()
-	defer b.Close()
+	a, b := twoShares(t)
 	const perWindow, window = 5, 200 * time.Millisecond
 	var at []time.Time
 	for i := range 24 {
