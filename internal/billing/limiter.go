@@ -355,6 +355,9 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 	}
 	a.record(answer{sent: sent})
 	if a.peersLocked() {
+		// Among peers the pace is not measured: a trial of the window's
+		// reading ends without a verdict (its fallback would be stale).
+		a.trial = false
 		next := max(a.current*peerCut, minRate)
 		a.debug(ctx, "talkdesk API pace lowered", map[string]any{
 			"reason": "429 among peers sharing the quota", "from": round2(a.current), "rate": round2(next), "measured_grant": round2(a.estimate),
