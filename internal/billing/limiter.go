@@ -382,14 +382,7 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 		unmeasured = true
 	}
 	granted, last, settle := 0.0, 0.0, settleShare
-	trialFailed := a.trial && !a.probing
-	if trialFailed {
-		// Settled under the last second's grant and refused anyway: the
-		// quota saves what a pace leaves unused, a bucket (see
-		// limiter_quota.go).
-		a.trial, a.model = false, bucketLike
-		a.debug(ctx, "talkdesk API pace: the quota saves unused requests (a bucket)", nil)
-	}
+	trialFailed := a.trialFailedLocked(ctx)
 	if !unmeasured {
 		from, probe := a.measureFrom(end)
 		granted = a.grantedBetween(from, end) * share
@@ -409,8 +402,7 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 	switch {
 	case trialFailed:
 		why = "429 while settled under the last second's grant: settling under the grant measured before"
-		next, granted = min(a.fallback.pace, a.current*gentlestCut), a.fallback.grant
-		a.estimate = granted
+		next, granted = a.fallBackLocked()
 	case granted > 0:
 		why = "429: settling under the measured grant"
 		next, granted = a.settleLocked(granted, last, settle)
@@ -441,7 +433,6 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 // probed last would settle highest.
 func (a *adaptiveLimiter) measureFrom(end time.Time) (from time.Time, probe bool) {
 	from = a.mark
-
 	if !a.probing || !a.sharedLocked() {
 		return from, false
 	}

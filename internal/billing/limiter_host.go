@@ -153,16 +153,15 @@ func (a *adaptiveLimiter) hostTurnVoided(ctx context.Context, gen uint64) bool {
 // hostTurnOnce takes one turn, waits for it and returns the generation of
 // decisions it was taken under.
 func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
-	grouped := false
-	var gen, turn uint64
+	var gen uint64
 	at, err := a.host.pace.Turn(ctx, func(b *hostpace.Board, now time.Time) {
-		turn = b.Turns
+		turn := b.Turns // the host's turns before this one
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		a.host.members = b.Members
 		a.adoptLocked(ctx, b)
 		a.raiseLocked(ctx, now)
-		grouped = a.probing && b.Members > 1
+		grouped := a.probing && b.Members > 1
 		h := a.host
 		if len(h.mine) >= maxTurnTimes {
 			h.mine = append(h.mine[:0], h.mine[maxTurnTimes/2:]...)

@@ -1,6 +1,7 @@
 package billing
 
 import (
+	"context"
 	"math"
 	"time"
 )
@@ -117,6 +118,25 @@ func (a *adaptiveLimiter) sharedLocked() bool { return a.host != nil && a.host.m
 // window's was tried instead: where the pace goes if the trial fails,
 // rather than under the grant measured over the short span since.
 type trialFallback struct{ pace, grant float64 }
+
+// trialFailedLocked reports whether this 429, which came while the pace
+// was settled under the last second's grant, ends its trial: the quota
+// saves what a pace leaves unused, a bucket.
+func (a *adaptiveLimiter) trialFailedLocked(ctx context.Context) bool {
+	if !a.trial || a.probing {
+		return false
+	}
+	a.trial, a.model = false, bucketLike
+	a.debug(ctx, "talkdesk API pace: the quota saves unused requests (a bucket)", nil)
+	return true
+}
+
+// fallBackLocked is the pace and the grant after a failed trial: where the
+// bucket's reading had put them.
+func (a *adaptiveLimiter) fallBackLocked() (next, grant float64) {
+	a.estimate = a.fallback.grant
+	return min(a.fallback.pace, a.current*gentlestCut), a.fallback.grant
+}
 
 // quietSpellPassedLocked ends a trial of the window's reading: the pace
 // stayed settled under the last second's grant for a whole quiet spell.

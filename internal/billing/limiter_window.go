@@ -37,8 +37,8 @@ func capCount(pace float64) int {
 
 // capDelay is how long a request that the pace lets go at now must still
 // wait so that no capWindow holds more than the pace's count.
-func (a *adaptiveLimiter) capDelay(now time.Time) time.Duration {
-	n := capCount(a.Rate())
+func (a *adaptiveLimiter) capDelay(now time.Time, pace float64) time.Duration {
+	n := capCount(pace)
 	if len(a.sends) < n {
 		return 0
 	}
@@ -72,12 +72,12 @@ func (a *adaptiveLimiter) sentAt(t time.Time) {
 // rate.Limiter's next turn is counted from where this one was due.
 func (a *adaptiveLimiter) releaseAfter(now time.Time, placed bool) time.Duration {
 	a.mu.Lock()
-	d := time.Duration(0)
+	pace, d := a.current, time.Duration(0)
 	if placed {
-		d = time.Duration(placeShare * a.rng.Float64() * float64(time.Second) / max(a.current, minRate))
+		d = time.Duration(placeShare * a.rng.Float64() * float64(time.Second) / max(pace, minRate))
 	}
 	a.mu.Unlock()
-	d += a.capDelay(now.Add(d))
+	d += a.capDelay(now.Add(d), pace)
 	a.sentAt(now.Add(d))
 	return d
 }
