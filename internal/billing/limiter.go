@@ -295,7 +295,7 @@ func (a *adaptiveLimiter) observe(ctx context.Context, sent, now time.Time, stat
 	if status == http.StatusTooManyRequests {
 		if a.host == nil || a.hostThrottled(ctx, sent, now) != nil {
 			a.mu.Lock()
-			a.throttledLocked(ctx, sent, now, 1)
+			a.throttledLocked(ctx, sent, now, alone)
 			a.mu.Unlock()
 		}
 		return
@@ -345,10 +345,23 @@ func (a *adaptiveLimiter) grantedBetween(from, to time.Time) float64 {
 	return float64(n) / to.Sub(from).Seconds()
 }
 
+// grantScale turns what this process's own answers measured into what
+// every process sharing its pace was granted: share scales the grant of
+// a span; hostSent and hostRefused, when the host's processes share the
+// pace, are when their last turns were sent and when their last refused
+// requests were, which count a second's grant directly.
+type grantScale struct {
+	share                 float64
+	hostSent, hostRefused []time.Time
+}
+
+// alone is the scale of a process that shares its pace with none.
+var alone = grantScale{share: 1}
+
 // throttledLocked handles a 429 for a request sent at sent, and reports
-// whether it lowered the pace. share scales what this process's own
-// answers measured up to what every process sharing its pace was granted.
-func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Time, share float64) bool {
+// whether it lowered the pace; scale turns what this process measured
+// into what every process sharing its pace was granted.
+func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Time, scale grantScale) bool {
 	average(&a.refusalTrip, now.Sub(sent))
 	if sent.Before(a.mark) {
 		return false // sent before the last decrease: the same burst
@@ -385,8 +398,8 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 	trialFailed := a.trialFailedLocked(ctx)
 	if !unmeasured {
 		from, probe := a.measureFrom(end)
-		granted = a.grantedBetween(from, end) * share
-		last = a.lastSecondGrant(end) * share
+		granted = a.grantedBetween(from, end) * scale.share
+		last = a.lastSecondGrant(end, scale)
 		if probe {
 			settle = probeSettleShare
 		}

@@ -32,7 +32,10 @@ type hostShare struct {
 	// mine holds when this process took its turns since then.
 	turnsAtMark uint64
 	mine        []time.Time
-	warned      bool
+	// refused holds when the host's last refused requests were sent, as
+	// the board had them at this process's last operation.
+	refused []time.Time
+	warned  bool
 	// members is how many processes shared the board at the last turn.
 	members int
 }
@@ -50,7 +53,20 @@ type hostDecision struct {
 	Probing     bool          `json:"probing"`
 	Crowd       int           `json:"crowd"`
 	TurnsAtMark uint64        `json:"turns_at_mark"`
+	// The quota's model and a trial of the window's reading, with where
+	// its failure falls back to (limiter_quota.go).
+	Model         quotaModel `json:"model"`
+	Trial         bool       `json:"trial"`
+	FallbackPace  float64    `json:"fallback_pace"`
+	FallbackGrant float64    `json:"fallback_grant"`
+	// Refused holds when the host's last refused requests were sent
+	// (Unix ns), at most maxRefusedKept, for a second's grant.
+	Refused []int64 `json:"refused,omitempty"`
 }
+
+// maxRefusedKept bounds the refusals kept on the board: more than a
+// second's worth between two decreases.
+const maxRefusedKept = 32
 
 // maxTurnTimes bounds the turn times kept for the share.
 const maxTurnTimes = 4096
@@ -231,7 +247,12 @@ func (a *adaptiveLimiter) hostThrottled(ctx context.Context, sent, now time.Time
 		defer a.mu.Unlock()
 		a.adoptLocked(ctx, b)
 		h := a.host
-		if a.throttledLocked(ctx, sent, now, a.hostShareLocked(b)) {
+		scale := grantScale{share: a.hostShareLocked(b), hostSent: b.Sent, hostRefused: h.refused}
+		if len(h.refused) >= maxRefusedKept {
+			h.refused = append(h.refused[:0], h.refused[1:]...)
+		}
+		h.refused = append(h.refused, sent)
+		if a.throttledLocked(ctx, sent, now, scale) {
 			h.gen++
 			h.turnsAtMark = b.Turns
 			h.mine = h.mine[:0]
@@ -285,6 +306,10 @@ func (a *adaptiveLimiter) adoptLocked(ctx context.Context, b *hostpace.Board) {
 	if b.Rate <= 0 || !ok || d.Gen < h.gen {
 		return // a new or replaced board: ours is published after
 	}
+	h.refused = h.refused[:0]
+	for _, t := range d.Refused {
+		h.refused = append(h.refused, time.Unix(0, t))
+	}
 	if b.Hold.After(a.hold) {
 		a.hold = b.Hold
 	}
@@ -302,6 +327,7 @@ func (a *adaptiveLimiter) adoptLocked(ctx context.Context, b *hostpace.Board) {
 	})
 	h.gen, h.turnsAtMark = d.Gen, d.TurnsAtMark
 	a.signals, a.estimate, a.quiet, a.spell, a.settledRate, a.probing, a.crowd = d.Signals, d.Estimate, d.Quiet, d.Spell, d.Settled, d.Probing, d.Crowd
+	a.model, a.trial, a.fallback = d.Model, d.Trial, trialFallback{pace: d.FallbackPace, grant: d.FallbackGrant}
 	a.lastSignal, a.mark = mark, mark
 	kept := a.answers[:0]
 	for _, ans := range a.answers {
@@ -329,10 +355,21 @@ func (a *adaptiveLimiter) publishLocked(b *hostpace.Board) {
 	raw, err := json.Marshal(hostDecision{
 		Gen: h.gen, Mark: a.lastSignal.UnixNano(), Signals: a.signals, Estimate: a.estimate,
 		Quiet: a.quiet, Spell: a.spell, Settled: a.settledRate, Probing: a.probing, Crowd: a.crowd, TurnsAtMark: h.turnsAtMark,
+		Model: a.model, Trial: a.trial, FallbackPace: a.fallback.pace, FallbackGrant: a.fallback.grant,
+		Refused: unixNanos(h.refused),
 	})
 	if err == nil {
 		b.Learned = raw
 	}
+}
+
+// unixNanos is ts as Unix nanoseconds.
+func unixNanos(ts []time.Time) []int64 {
+	out := make([]int64, len(ts))
+	for i, t := range ts {
+		out[i] = t.UnixNano()
+	}
+	return out
 }
 
 // hostFailed notes, once, that the state file failed: the request paces

@@ -311,3 +311,94 @@ func TestDecreaseVoidsHeldTurn(t *testing.T) {
 		t.Errorf("the other process's pace: %v, want the decrease adopted (2)", got)
 	}
 }
+
+// TestHostLastSecondGrant: processes sharing the host's pace read a
+// second's grant from the host's send times less the host's refusals
+// (not their own answers scaled), and have no reading where the host's
+// record does not reach back a second.
+func TestHostLastSecondGrant(t *testing.T) {
+	a := newAdaptiveLimiter(25, nil)
+	t0 := time.Now()
+	a.mark = t0
+	end := t0.Add(3 * time.Second)
+	var sent []time.Time
+	for i := range 60 { // 20 a second over the last 3 s
+		sent = append(sent, t0.Add(time.Duration(i)*50*time.Millisecond))
+	}
+	refused := []time.Time{end.Add(-300 * time.Millisecond), end.Add(-2 * time.Second), end}
+	// This process's own answers: 2 accepted in the second, which scaled
+	// by a share of 6 would read 12.
+	a.answers = []answer{{sent: end.Add(-500 * time.Millisecond), accepted: true}, {sent: end.Add(-100 * time.Millisecond), accepted: true}}
+	got := a.lastSecondGrant(end, grantScale{share: 6, hostSent: sent, hostRefused: refused})
+	if got != 19 { // 20 sent in [end-1s, end), 1 of them refused
+		t.Errorf("host's last second: %v req/s, want 19", got)
+	}
+	if got := a.lastSecondGrant(end, grantScale{share: 6, hostSent: sent[50:]}); got != 0 {
+		t.Errorf("a record that begins within the second: %v req/s, want no reading (0)", got)
+	}
+	if got := a.lastSecondGrant(end, alone); got != 2 {
+		t.Errorf("alone: %v req/s, want its own accepted answers (2)", got)
+	}
+}
+
+// TestHostTrialTravels: a trial of the window's reading that one process
+// starts is the other processes' too, and the verdict one of them reaches
+// (a 429 while settled: a bucket) is everyone's, with the refusal on the
+// host's record.
+func TestHostTrialTravels(t *testing.T) {
+	dir := t.TempDir()
+	join := func() *adaptiveLimiter {
+		p, err := hostpace.OpenIn(dir, "org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = p.Close() })
+		a := newAdaptiveLimiter(25, nil)
+		a.shareHost(p)
+		return a
+	}
+	a, b := join(), join()
+	ctx := context.Background()
+	for _, l := range []*adaptiveLimiter{a, b} {
+		if err := l.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// a settles under a second's grant of 18, the span's reading having
+	// put it at 12.
+	err := a.host.pace.Update(ctx, func(bd *hostpace.Board, now time.Time) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.adoptLocked(ctx, bd)
+		a.host.gen++
+		a.signals, a.estimate, a.trial, a.fallback = 1, 18, true, trialFallback{pace: 12, grant: 13}
+		a.decreasedLocked(now, 16.2)
+		a.publishLocked(bd)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b.mu.Lock()
+	trial, fallback, pace := b.trial, b.fallback, b.current
+	b.mu.Unlock()
+	if !trial || fallback != (trialFallback{pace: 12, grant: 13}) || pace != 16.2 {
+		t.Fatalf("the other process: trial %v, fallback %+v, pace %v; want a's trial, its fallback and 16.2", trial, fallback, pace)
+	}
+	time.Sleep(minMeasure) // a 429 that can be measured
+	sent := time.Now().Add(-time.Millisecond)
+	b.observe(ctx, sent, time.Now(), http.StatusTooManyRequests, http.Header{})
+	if err := a.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.model != bucketLike || a.trial || a.current != 12 {
+		t.Errorf("after b's 429 while settled: a reads %v, trial %v, pace %v; want a bucket, no trial, the fallback's 12", a.model, a.trial, a.current)
+	}
+	if n := len(a.host.refused); n != 1 || !a.host.refused[0].Equal(sent) {
+		t.Errorf("host's refusals as a sees them: %v, want b's one at %v", a.host.refused, sent)
+	}
+}

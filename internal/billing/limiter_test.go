@@ -474,7 +474,7 @@ func TestLimiterMeasuresTheProbe(t *testing.T) {
 		refuse := func(sent, now time.Time) {
 			a.mu.Lock()
 			defer a.mu.Unlock()
-			a.throttledLocked(ctx, sent, now, 1)
+			a.throttledLocked(ctx, sent, now, alone)
 		}
 		refuse(t0, t0) // first 429: 12.5
 		// The quiet spell at 12 req/s, all accepted; then the probe, at
@@ -510,7 +510,7 @@ func TestLimiterWindowTrial(t *testing.T) {
 		refuse := func(sent, now time.Time) {
 			a.mu.Lock()
 			defer a.mu.Unlock()
-			a.throttledLocked(ctx, sent, now, 1)
+			a.throttledLocked(ctx, sent, now, alone)
 		}
 		now := t0
 		send := func(until time.Time, every time.Duration) {

@@ -67,6 +67,10 @@ type Board struct {
 	// past that count, whatever the Rate, the Burst and the Offsets allow.
 	PerWindow int
 	Window    time.Duration
+	// Sent holds when the last turns were sent, oldest first, at most
+	// maxSent of them (read only): what the host sent in a second, for a
+	// pace-keeper reading a quota counted in windows.
+	Sent []time.Time
 }
 
 // Pace is this process's share of the pace of one key.
@@ -318,6 +322,13 @@ func (s *state) refresh(id string, now time.Time) {
 
 func (s *state) board() Board {
 	b := Board{Rate: s.Rate, Burst: s.Burst, Turns: s.Turns, Members: len(s.Members), Learned: s.Learned}
+	if len(s.Sent) > 0 {
+		b.Sent = make([]time.Time, len(s.Sent))
+		for i, t := range s.Sent {
+			b.Sent[i] = time.Unix(0, t)
+		}
+		slices.SortFunc(b.Sent, time.Time.Compare)
+	}
 	if s.Hold != 0 {
 		b.Hold = time.Unix(0, s.Hold)
 	}

@@ -507,3 +507,31 @@ func TestGarbledSendTimesDoNotStall(t *testing.T) {
 		t.Errorf("turn due in %v, want no longer than %v", wait, maxAhead)
 	}
 }
+
+// TestBoardShowsSendTimes: every share sees when the host's last turns
+// are sent, whichever process took them, oldest first and at most
+// maxSent of them.
+func TestBoardShowsSendTimes(t *testing.T) {
+	a, b := twoShares(t)
+	var at []time.Time
+	for i := range maxSent + 6 {
+		p := a
+		if i%2 == 1 {
+			p = b
+		}
+		offset := time.Duration(i%3) * time.Millisecond // placements out of order
+		when, err := p.Turn(context.Background(), func(bd *Board, _ time.Time) { bd.Rate, bd.Burst, bd.Offset = 1e6, 100, offset })
+		if err != nil {
+			t.Fatal(err)
+		}
+		at = append(at, when)
+	}
+	want := slices.SortedFunc(slices.Values(at[len(at)-maxSent:]), time.Time.Compare)
+	var got []time.Time
+	if err := a.Peek(context.Background(), func(bd Board) { got = bd.Sent }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.EqualFunc(got, want, time.Time.Equal) {
+		t.Errorf("board's send times %v, want the last %d turns' %v", got, maxSent, want)
+	}
+}
