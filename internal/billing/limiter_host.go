@@ -171,7 +171,6 @@ func (a *adaptiveLimiter) hostTurnVoided(ctx context.Context, gen uint64) bool {
 func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 	var gen uint64
 	at, err := a.host.pace.Turn(ctx, func(b *hostpace.Board, now time.Time) {
-		turn := b.Turns // the host's turns before this one
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		a.host.members = b.Members
@@ -192,7 +191,7 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 		// and the turns due meanwhile then went together (six Terraform
 		// applies beside a 5 req/s client: the client refused 0-3.4% in
 		// three tries, 0-1.5% without).
-		b.Offset = time.Duration(place(turn, grouped) * float64(time.Second) / max(minRate, a.current))
+		place(b, a.current, grouped)
 		b.PerWindow, b.Window = capCount(a.ceiling), capWindow
 	})
 	if err != nil {
@@ -205,8 +204,7 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 	return gen, nil
 }
 
-// place is where a turn is sent, in intervals from when it is due; turn
-// is the host's count of turns before it.
+// place sets where a turn of the host's pace is sent, at pace.
 //
 // Settled, each turn is sent at a random point of its interval: turns
 // exactly one interval apart lock onto the refill of the quota's bucket
@@ -214,9 +212,10 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 // pace then never hears of.
 //
 // Probing, with several processes on the host (grouped), the host's
-// turns go in groups of probeGroup, all sent when the last of the group
-// is due, so that once the probe has spent what the
-// bucket held the last of a group is refused: the probe hears its first
+// turns go in groups: those due within one span of probeGroup intervals
+// are sent together at its end (spans counted from the Unix epoch, so
+// that every process cuts them alike), so that once the probe has spent
+// what the bucket held the last of a group is refused: the probe hears its first
 // 429 in the first group that finds the bucket empty, before the other
 // clients are refused. Spread out, a probe's turns each find the token
 // that accrued since the last one, while a client sending every 200 ms
@@ -228,11 +227,21 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 // just after a pair. A process alone on its host keeps random placement:
 // among unseen peers on other hosts, its groups refused the foreign client
 // more often (5.6% and 7.6% in two of five tries of six such runs).
-func place(turn uint64, grouped bool) float64 {
-	if !grouped {
-		return rand.Float64()
+//
+// Groups were first made of every probeGroup-th turn of the host's
+// count, sent when the last of them was due. A probe raises the pace
+// faster than the processes take turns, so most turns were due as soon
+// as taken, at different moments, and went alone or in threes: the
+// other client, arriving just after them, was refused while the probe
+// heard nothing (six Terraform applies, the server's log around each of
+// its refusals).
+func place(b *hostpace.Board, pace float64, grouped bool) {
+	interval := time.Duration(float64(time.Second) / max(minRate, pace))
+	if grouped {
+		b.Align = probeGroup * interval
+		return
 	}
-	return float64(probeGroup - 1 - turn%probeGroup)
+	b.Offset = time.Duration(rand.Float64() * float64(interval))
 }
 
 // probeGroup is how many of the host's turns a probe sends together.

@@ -230,40 +230,27 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // TestProbeTurnsInGroups: settled, turns are sent at random points of
-// their intervals; probing, the host's turns go in groups of probeGroup
-// sent together when the last of the group is due, one group every
-// probeGroup intervals, so that the pace over a group is unchanged.
+// their intervals; probing, the host's turns are aligned to spans of
+// probeGroup intervals, so that those due within one span go together.
 func TestProbeTurnsInGroups(t *testing.T) {
-	distinct := map[float64]bool{}
-	for k := range uint64(100) {
-		p := place(k, false)
-		if p < 0 || p >= 1 {
-			t.Fatalf("settled turn placed at %v of its interval", p)
+	const pace = 25
+	interval := time.Second / pace
+	distinct := map[time.Duration]bool{}
+	for range 100 {
+		var b hostpace.Board
+		place(&b, pace, false)
+		if b.Offset < 0 || b.Offset >= interval || b.Align != 0 {
+			t.Fatalf("settled turn placed %v into its interval of %v, aligned to %v", b.Offset, interval, b.Align)
 		}
-		distinct[p] = true
+		distinct[b.Offset] = true
 	}
 	if len(distinct) < 50 {
 		t.Errorf("settled turns took %d distinct places of 100", len(distinct))
 	}
-	const first = 7     // a probe may begin anywhere in the host's count
-	var sends []float64 // in intervals, turn k due at k
-	for k := uint64(first); k < first+4*probeGroup; k++ {
-		sends = append(sends, float64(k)+place(k, true))
-	}
-	groups := map[float64]int{}
-	for i, at := range sends {
-		if at < float64(first+i) {
-			t.Errorf("turn %d sent %v intervals before it was due", first+i, float64(first+i)-at)
-		}
-		groups[at]++
-	}
-	for at, n := range groups {
-		if n != probeGroup && at != sends[0] && at != sends[len(sends)-1] {
-			t.Errorf("%d turns sent together at %v, want %d", n, at, probeGroup)
-		}
-		if _, ok := groups[at+probeGroup]; !ok && at+probeGroup <= sends[len(sends)-1] {
-			t.Errorf("no group %d intervals after the one at %v", probeGroup, at)
-		}
+	var b hostpace.Board
+	place(&b, pace, true)
+	if b.Align != probeGroup*interval || b.Offset != 0 {
+		t.Errorf("probing turn aligned to %v with offset %v, want %v and none", b.Align, b.Offset, probeGroup*interval)
 	}
 }
 

@@ -15,7 +15,9 @@
 // process has written for a day (sweep.go).
 //
 // Turns are placed at the board's rate and burst (a GCRA), each sent at
-// the offset its pace-keeper chose within its interval, and no window
+// the offset its pace-keeper chose within its interval, or at the end of
+// the span it chose to align them to (so that the turns of every process
+// due within one span go together), and no window
 // holds more of them, whichever process took them, than the count the
 // pace-keeper asks for: the file keeps the last send times.
 //

@@ -62,6 +62,11 @@ type Board struct {
 	// Offset, set by a Turn's decide, sends the turn that long after it
 	// is due (where the pace-keeper places it within its interval).
 	Offset time.Duration
+	// Align, set by a Turn's decide, sends the turn at the first whole
+	// multiple of Align since the Unix epoch at or after it is due (and
+	// its Offset): the turns of every process due within one such span go
+	// together at its end.
+	Align time.Duration
 	// PerWindow, set by a Turn's decide, is the most turns the processes
 	// send in any Window: the turn is put off until it is the only one
 	// past that count, whatever the Rate, the Burst and the Offsets allow.
@@ -135,8 +140,7 @@ func (p *Pace) Turn(ctx context.Context, decide func(b *Board, now time.Time)) (
 		b := s.board()
 		decide(&b, now)
 		s.set(b, now)
-		at = s.take(now).Add(b.Offset)
-		at = s.sendAt(at, now, b.PerWindow, b.Window)
+		at = s.sendAt(s.take(now).Add(b.Offset), now, b)
 	})
 	return at, err
 }
@@ -375,16 +379,18 @@ func (s *state) take(now time.Time) time.Time {
 }
 
 // sendAt is when a turn due at `at` is sent so that no window holds more
-// than perWindow turns, and records it. A turn no earlier than the
-// perWindow-th latest one sent plus window leaves every window that
-// holds it at most perWindow-1 others. A send time further ahead than
-// maxAhead (a clock set back, a garbled file) is not waited for.
-func (s *state) sendAt(at, now time.Time, perWindow int, window time.Duration) time.Time {
-	if perWindow > 0 && window > 0 && len(s.Sent) >= perWindow {
+// than b.PerWindow turns, aligned to b.Align, and records it. A turn no
+// earlier than the PerWindow-th latest one sent plus Window leaves every
+// window that holds it at most PerWindow-1 others; aligning it later
+// still keeps that. A send time further ahead than maxAhead (a clock set
+// back, a garbled file) is not waited for.
+func (s *state) sendAt(at, now time.Time, b Board) time.Time {
+	at = alignUp(at, b.Align)
+	if b.PerWindow > 0 && b.Window > 0 && len(s.Sent) >= b.PerWindow {
 		sent := slices.Clone(s.Sent)
 		slices.Sort(sent)
-		if t := time.Unix(0, sent[len(sent)-perWindow]).Add(window); t.After(at) && !t.After(now.Add(maxAhead)) {
-			at = t
+		if t := time.Unix(0, sent[len(sent)-b.PerWindow]).Add(b.Window); t.After(at) && !t.After(now.Add(maxAhead)) {
+			at = alignUp(t, b.Align)
 		}
 	}
 	if len(s.Sent) >= maxSent {
@@ -392,6 +398,16 @@ func (s *state) sendAt(at, now time.Time, perWindow int, window time.Duration) t
 	}
 	s.Sent = append(s.Sent, at.UnixNano())
 	return at
+}
+
+// alignUp is the first whole multiple of d since the Unix epoch at or
+// after t; t itself when d is not positive.
+func alignUp(t time.Time, d time.Duration) time.Time {
+	if d <= 0 {
+		return t
+	}
+	ns := t.UnixNano()
+	return time.Unix(0, (ns+int64(d)-1)/int64(d)*int64(d))
 }
 
 func later(a, b time.Time) time.Time {

@@ -535,3 +535,41 @@ func TestBoardShowsSendTimes(t *testing.T) {
 		t.Errorf("board's send times %v, want the last %d turns' %v", got, maxSent, want)
 	}
 }
+
+// TestTurnsAlignToSpans: turns with an Align are sent at whole multiples
+// of it, never before they are due, so that the turns of both processes
+// due within one span go together, at the rate on average.
+func TestTurnsAlignToSpans(t *testing.T) {
+	a, b := twoShares(t)
+	const align = 40 * time.Millisecond
+	var at []time.Time
+	start := time.Now()
+	for i := range 20 {
+		p := a
+		if i%2 == 1 {
+			p = b
+		}
+		when, err := p.Turn(context.Background(), func(bd *Board, _ time.Time) { bd.Rate, bd.Burst, bd.Align = 100, 1, align })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if when.UnixNano()%int64(align) != 0 {
+			t.Fatalf("turn %d sent at %v, not a multiple of %v", i, when, align)
+		}
+		due := start.Add(time.Duration(i) * 10 * time.Millisecond) // at 100 a second from the first
+		if when.Before(due.Add(-time.Millisecond)) {
+			t.Fatalf("turn %d sent at %v, before it was due at %v", i, when.Sub(start), due.Sub(start))
+		}
+		at = append(at, when)
+	}
+	groups := map[time.Time]int{}
+	for _, w := range at {
+		groups[w]++
+	}
+	if len(groups) > 20/4+2 {
+		t.Errorf("20 turns at 100 a second aligned to %v went at %d moments, want about 5 groups of 4", align, len(groups))
+	}
+	if span := at[len(at)-1].Sub(at[0]); span < 150*time.Millisecond || span > 280*time.Millisecond {
+		t.Errorf("20 turns at 100 a second spanned %v, want about 200 ms", span)
+	}
+}
