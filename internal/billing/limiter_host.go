@@ -176,7 +176,10 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 		a.host.members = b.Members
 		a.adoptLocked(ctx, b)
 		a.raiseLocked(ctx, now)
-		grouped := a.probing && b.Members > 1
+		group := 0 // turns sent together: none settled, or alone on the host
+		if a.probing && b.Members > 1 {
+			group = min(probeGroup, b.Members)
+		}
 		h := a.host
 		if len(h.mine) >= maxTurnTimes {
 			h.mine = append(h.mine[:0], h.mine[maxTurnTimes/2:]...)
@@ -191,7 +194,7 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 		// and the turns due meanwhile then went together (six Terraform
 		// applies beside a 5 req/s client: the client refused 0-3.4% in
 		// three tries, 0-1.5% without).
-		place(b, a.current, grouped)
+		place(b, a.current, group)
 		b.PerWindow, b.Window = capCount(a.ceiling), capWindow
 	})
 	if err != nil {
@@ -211,9 +214,9 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 // and leave every refusal to the organization's other clients, which the
 // pace then never hears of.
 //
-// Probing, with several processes on the host (grouped), the host's
-// turns go in groups: those due within one span of probeGroup intervals
-// are sent together at its end (spans counted from the Unix epoch, so
+// Probing, with several processes on the host, the host's turns go in
+// groups: those due within one span of group intervals are sent together
+// at its end (spans counted from the Unix epoch, so
 // that every process cuts them alike), so that once the probe has spent
 // what the bucket held the last of a group is refused: the probe hears its first
 // 429 in the first group that finds the bucket empty, before the other
@@ -234,17 +237,20 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 // as taken, at different moments, and went alone or in threes: the
 // other client, arriving just after them, was refused while the probe
 // heard nothing (six Terraform applies, the server's log around each of
-// its refusals).
-func place(b *hostpace.Board, pace float64, grouped bool) {
+// its refusals). A group is no larger than the processes on the host:
+// each holds one turn at a time, so two processes in spans of four
+// intervals sent half the pace (1.36 x the leftover quota's time).
+func place(b *hostpace.Board, pace float64, group int) {
 	interval := time.Duration(float64(time.Second) / max(minRate, pace))
-	if grouped {
-		b.Align = probeGroup * interval
+	if group > 1 {
+		b.Align = time.Duration(group) * interval
 		return
 	}
 	b.Offset = time.Duration(rand.Float64() * float64(interval))
 }
 
-// probeGroup is how many of the host's turns a probe sends together.
+// probeGroup is how many of the host's turns a probe sends together, at
+// most.
 const probeGroup = 4
 
 // hostThrottled handles a 429 with the host's board: a 429 of a request

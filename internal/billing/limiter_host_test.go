@@ -230,15 +230,15 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // TestProbeTurnsInGroups: settled, turns are sent at random points of
-// their intervals; probing, the host's turns are aligned to spans of
-// probeGroup intervals, so that those due within one span go together.
+// their intervals; probing, the host's turns are aligned to spans of a
+// group's intervals, so that those due within one span go together.
 func TestProbeTurnsInGroups(t *testing.T) {
 	const pace = 25
 	interval := time.Second / pace
 	distinct := map[time.Duration]bool{}
 	for range 100 {
 		var b hostpace.Board
-		place(&b, pace, false)
+		place(&b, pace, 0)
 		if b.Offset < 0 || b.Offset >= interval || b.Align != 0 {
 			t.Fatalf("settled turn placed %v into its interval of %v, aligned to %v", b.Offset, interval, b.Align)
 		}
@@ -247,10 +247,12 @@ func TestProbeTurnsInGroups(t *testing.T) {
 	if len(distinct) < 50 {
 		t.Errorf("settled turns took %d distinct places of 100", len(distinct))
 	}
-	var b hostpace.Board
-	place(&b, pace, true)
-	if b.Align != probeGroup*interval || b.Offset != 0 {
-		t.Errorf("probing turn aligned to %v with offset %v, want %v and none", b.Align, b.Offset, probeGroup*interval)
+	for _, group := range []int{2, probeGroup} {
+		var b hostpace.Board
+		place(&b, pace, group)
+		if want := time.Duration(group) * interval; b.Align != want || b.Offset != 0 {
+			t.Errorf("probing turn in groups of %d aligned to %v with offset %v, want %v and none", group, b.Align, b.Offset, want)
+		}
 	}
 }
 
