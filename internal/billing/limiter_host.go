@@ -176,10 +176,7 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 		a.host.members = b.Members
 		a.adoptLocked(ctx, b)
 		a.raiseLocked(ctx, now)
-		group := 0 // turns sent together: none settled, or alone on the host
-		if a.probing && b.Members > 1 {
-			group = min(probeGroup, b.Members)
-		}
+		group := probeGroupOf(a.probing, b.Members)
 		h := a.host
 		if len(h.mine) >= maxTurnTimes {
 			h.mine = append(h.mine[:0], h.mine[maxTurnTimes/2:]...)
@@ -247,6 +244,15 @@ func place(b *hostpace.Board, pace float64, group int) {
 		return
 	}
 	b.Offset = time.Duration(rand.Float64() * float64(interval))
+}
+
+// probeGroupOf is how many of the host's turns go together: none when
+// settled or alone on the host, and no more than the processes on it.
+func probeGroupOf(probing bool, members int) int {
+	if !probing || members < 2 {
+		return 0
+	}
+	return min(probeGroup, members)
 }
 
 // probeGroup is how many of the host's turns a probe sends together, at

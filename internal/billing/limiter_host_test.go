@@ -247,6 +247,14 @@ func TestProbeTurnsInGroups(t *testing.T) {
 	if len(distinct) < 50 {
 		t.Errorf("settled turns took %d distinct places of 100", len(distinct))
 	}
+	for _, c := range []struct {
+		probing       bool
+		members, want int
+	}{{false, 6, 0}, {true, 1, 0}, {true, 2, 2}, {true, 3, 3}, {true, 6, probeGroup}, {true, 12, probeGroup}} {
+		if got := probeGroupOf(c.probing, c.members); got != c.want {
+			t.Errorf("probing %v with %d processes: groups of %d, want %d", c.probing, c.members, got, c.want)
+		}
+	}
 	for _, group := range []int{2, probeGroup} {
 		var b hostpace.Board
 		place(&b, pace, group)
