@@ -213,11 +213,11 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 //
 // Probing, with several processes on the host, the host's turns go in
 // groups: those due within one span of group intervals are sent together
-// at its end (spans counted from the Unix epoch, so
-// that every process cuts them alike), so that once the probe has spent
-// what the bucket held the last of a group is refused: the probe hears its first
-// 429 in the first group that finds the bucket empty, before the other
-// clients are refused. Spread out, a probe's turns each find the token
+// at its end (spans counted from the Unix epoch, so that every process
+// cuts them alike), so that once the probe has spent what the bucket held
+// the last of a group is refused: the probe hears its first 429 in the
+// first group that finds the bucket empty, before the other clients are
+// refused. Spread out, a probe's turns each find the token
 // that accrued since the last one, while a client sending every 200 ms
 // arrives mid-gap and is refused, and its refusal leaves our next turn its
 // token: six Terraform runs on one host refused such a client several
@@ -269,11 +269,14 @@ func (a *adaptiveLimiter) hostThrottled(ctx context.Context, sent, now time.Time
 		a.adoptLocked(ctx, b)
 		h := a.host
 		scale := grantScale{share: a.hostShareLocked(b), hostSent: b.Sent, hostRefused: h.refused}
+		lowered := a.throttledLocked(ctx, sent, now, scale)
+		// On the host's record of refusals, whether it lowered the pace
+		// or not (after the reading, which shares the record's array).
 		if len(h.refused) >= maxRefusedKept {
 			h.refused = append(h.refused[:0], h.refused[1:]...)
 		}
 		h.refused = append(h.refused, sent)
-		if a.throttledLocked(ctx, sent, now, scale) {
+		if lowered {
 			h.gen++
 			h.turnsAtMark = b.Turns
 			h.mine = h.mine[:0]
