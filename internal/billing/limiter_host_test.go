@@ -264,10 +264,10 @@ func TestProbeTurnsInGroups(t *testing.T) {
 	}
 }
 
-// TestDecreaseVoidsHeldTurn: a process waits for a turn placed at the old
-// pace when another process lowers the pace after a 429. The turn is
-// taken again at the new pace instead of being sent into the empty bucket.
-func TestDecreaseVoidsHeldTurn(t *testing.T) {
+// twoLimitersOfOneHost is two limiters at rps sharing one host's pace, as
+// two processes would.
+func twoLimitersOfOneHost(t *testing.T, rps float64) (a, b *adaptiveLimiter) {
+	t.Helper()
 	dir := t.TempDir()
 	join := func() *adaptiveLimiter {
 		p, err := hostpace.OpenIn(dir, "org")
@@ -275,11 +275,18 @@ func TestDecreaseVoidsHeldTurn(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = p.Close() })
-		a := newAdaptiveLimiter(4, nil) // a turn every 250 ms, no burst
-		a.shareHost(p)
-		return a
+		l := newAdaptiveLimiter(rps, nil)
+		l.shareHost(p)
+		return l
 	}
-	a, b := join(), join()
+	return join(), join()
+}
+
+// TestDecreaseVoidsHeldTurn: a process waits for a turn placed at the old
+// pace when another process lowers the pace after a 429. The turn is
+// taken again at the new pace instead of being sent into the empty bucket.
+func TestDecreaseVoidsHeldTurn(t *testing.T) {
+	a, b := twoLimitersOfOneHost(t, 4) // a turn every 250 ms, no burst
 	ctx := context.Background()
 	t0 := time.Now() // a's turn is due at once, b's 250 ms later
 	if err := a.Wait(ctx); err != nil {
@@ -343,18 +350,7 @@ func TestHostLastSecondGrant(t *testing.T) {
 // (a 429 while settled: a bucket) is everyone's, with the refusal on the
 // host's record.
 func TestHostTrialTravels(t *testing.T) {
-	dir := t.TempDir()
-	join := func() *adaptiveLimiter {
-		p, err := hostpace.OpenIn(dir, "org")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = p.Close() })
-		a := newAdaptiveLimiter(25, nil)
-		a.shareHost(p)
-		return a
-	}
-	a, b := join(), join()
+	a, b := twoLimitersOfOneHost(t, 25)
 	ctx := context.Background()
 	for _, l := range []*adaptiveLimiter{a, b} {
 		if err := l.Wait(ctx); err != nil {
