@@ -347,12 +347,13 @@ func (a *adaptiveLimiter) grantedBetween(from, to time.Time) float64 {
 
 // grantScale turns what this process's own answers measured into what
 // every process sharing its pace was granted: share scales the grant of
-// a span; hostSent and hostRefused, when the host's processes share the
-// pace, are when their last turns were sent and when their last refused
-// requests were, which count a second's grant directly.
+// a span; hostSent (the board's SentBetween) and hostRefused (Unix ns),
+// when the host's processes share the pace, count their turns sent and
+// their requests refused, which give a second's grant directly.
 type grantScale struct {
-	share                 float64
-	hostSent, hostRefused []time.Time
+	share       float64
+	hostSent    func(from, to time.Time) (n int, covered bool)
+	hostRefused []int64
 }
 
 // alone is the scale of a process that shares its pace with none.

@@ -32,9 +32,9 @@ type hostShare struct {
 	// mine holds when this process took its turns since then.
 	turnsAtMark uint64
 	mine        []time.Time
-	// refused holds when the host's last refused requests were sent, as
-	// the board had them at this process's last operation.
-	refused []time.Time
+	// refused holds when the host's last refused requests were sent (Unix
+	// ns), as the board had them at this process's last operation.
+	refused []int64
 	warned  bool
 	// members is how many processes shared the board at the last turn.
 	members int
@@ -114,6 +114,10 @@ func openHostPace(key string) (*hostpace.Pace, error) {
 	hostPaces.byKey[path] = p
 	return p, nil
 }
+
+// sharedLocked reports whether other processes of this host share the
+// pace.
+func (a *adaptiveLimiter) sharedLocked() bool { return a.host != nil && a.host.members > 1 }
 
 // shareHost makes a's pace the host's; a nil p leaves it alone.
 func (a *adaptiveLimiter) shareHost(p *hostpace.Pace) {
@@ -268,14 +272,14 @@ func (a *adaptiveLimiter) hostThrottled(ctx context.Context, sent, now time.Time
 		defer a.mu.Unlock()
 		a.adoptLocked(ctx, b)
 		h := a.host
-		scale := grantScale{share: a.hostShareLocked(b), hostSent: b.Sent, hostRefused: h.refused}
+		scale := grantScale{share: a.hostShareLocked(b), hostSent: b.SentBetween, hostRefused: h.refused}
 		lowered := a.throttledLocked(ctx, sent, now, scale)
 		// On the host's record of refusals, whether it lowered the pace
 		// or not (after the reading, which shares the record's array).
 		if len(h.refused) >= maxRefusedKept {
 			h.refused = append(h.refused[:0], h.refused[1:]...)
 		}
-		h.refused = append(h.refused, sent)
+		h.refused = append(h.refused, sent.UnixNano())
 		if lowered {
 			h.gen++
 			h.turnsAtMark = b.Turns
@@ -330,10 +334,7 @@ func (a *adaptiveLimiter) adoptLocked(ctx context.Context, b *hostpace.Board) {
 	if b.Rate <= 0 || !ok || d.Gen < h.gen {
 		return // a new or replaced board: ours is published after
 	}
-	h.refused = h.refused[:0]
-	for _, t := range d.Refused {
-		h.refused = append(h.refused, time.Unix(0, t))
-	}
+	h.refused = append(h.refused[:0], d.Refused...)
 	if b.Hold.After(a.hold) {
 		a.hold = b.Hold
 	}
@@ -380,20 +381,11 @@ func (a *adaptiveLimiter) publishLocked(b *hostpace.Board) {
 		Gen: h.gen, Mark: a.lastSignal.UnixNano(), Signals: a.signals, Estimate: a.estimate,
 		Quiet: a.quiet, Spell: a.spell, Settled: a.settledRate, Probing: a.probing, Crowd: a.crowd, TurnsAtMark: h.turnsAtMark,
 		Model: a.model, Trial: a.trial, FallbackPace: a.fallback.pace, FallbackGrant: a.fallback.grant,
-		Refused: unixNanos(h.refused),
+		Refused: h.refused,
 	})
 	if err == nil {
 		b.Learned = raw
 	}
-}
-
-// unixNanos is ts as Unix nanoseconds.
-func unixNanos(ts []time.Time) []int64 {
-	out := make([]int64, len(ts))
-	for i, t := range ts {
-		out[i] = t.UnixNano()
-	}
-	return out
 }
 
 // hostFailed notes, once, that the state file failed: the request paces

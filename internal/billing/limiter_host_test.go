@@ -329,15 +329,27 @@ func TestHostLastSecondGrant(t *testing.T) {
 	for i := range 60 { // 20 a second over the last 3 s
 		sent = append(sent, t0.Add(time.Duration(i)*50*time.Millisecond))
 	}
-	refused := []time.Time{end.Add(-300 * time.Millisecond), end.Add(-2 * time.Second), end}
+	refused := []int64{end.Add(-300 * time.Millisecond).UnixNano(), end.Add(-2 * time.Second).UnixNano(), end.UnixNano()}
+	// The host's record, as the board's SentBetween counts it.
+	record := func(sent []time.Time) func(from, to time.Time) (int, bool) {
+		return func(from, to time.Time) (n int, covered bool) {
+			for _, t := range sent {
+				covered = covered || !t.After(from)
+				if !t.Before(from) && t.Before(to) {
+					n++
+				}
+			}
+			return n, covered
+		}
+	}
 	// This process's own answers: 2 accepted in the second, which scaled
 	// by a share of 6 would read 12.
 	a.answers = []answer{{sent: end.Add(-500 * time.Millisecond), accepted: true}, {sent: end.Add(-100 * time.Millisecond), accepted: true}}
-	got := a.lastSecondGrant(end, grantScale{share: 6, hostSent: sent, hostRefused: refused})
+	got := a.lastSecondGrant(end, grantScale{share: 6, hostSent: record(sent), hostRefused: refused})
 	if got != 19 { // 20 sent in [end-1s, end), 1 of them refused
 		t.Errorf("host's last second: %v req/s, want 19", got)
 	}
-	if got := a.lastSecondGrant(end, grantScale{share: 6, hostSent: sent[50:]}); got != 0 {
+	if got := a.lastSecondGrant(end, grantScale{share: 6, hostSent: record(sent[50:])}); got != 0 {
 		t.Errorf("a record that begins within the second: %v req/s, want no reading (0)", got)
 	}
 	if got := a.lastSecondGrant(end, alone); got != 2 {
@@ -391,7 +403,7 @@ func TestHostTrialTravels(t *testing.T) {
 	if a.model != bucketLike || a.trial || a.current != 12 {
 		t.Errorf("after b's 429 while settled: a reads %v, trial %v, pace %v; want a bucket, no trial, the fallback's 12", a.model, a.trial, a.current)
 	}
-	if n := len(a.host.refused); n != 1 || !a.host.refused[0].Equal(sent) {
+	if n := len(a.host.refused); n != 1 || a.host.refused[0] != sent.UnixNano() {
 		t.Errorf("host's refusals as a sees them: %v, want b's one at %v", a.host.refused, sent)
 	}
 }

@@ -87,18 +87,12 @@ func (a *adaptiveLimiter) lastSecondGrant(end time.Time, scale grantScale) float
 	if scale.hostSent == nil {
 		return a.grantedBetween(from, end)
 	}
-	if scale.hostSent[0].After(from) {
+	n, covered := scale.hostSent(from, end)
+	if !covered {
 		return 0
 	}
-	within := func(t time.Time) bool { return !t.Before(from) && t.Before(end) }
-	n := 0
-	for _, t := range scale.hostSent {
-		if within(t) {
-			n++
-		}
-	}
 	for _, t := range scale.hostRefused {
-		if within(t) {
+		if t >= from.UnixNano() && t < end.UnixNano() {
 			n--
 		}
 	}
@@ -137,10 +131,6 @@ func (a *adaptiveLimiter) settleLocked(granted, last, settle float64) (next, gra
 	a.estimate = grant
 	return next, grant
 }
-
-// sharedLocked reports whether other processes of this host share the
-// pace.
-func (a *adaptiveLimiter) sharedLocked() bool { return a.host != nil && a.host.members > 1 }
 
 // trialFallback is where the bucket's reading settled the pace when the
 // window's was tried instead: where the pace goes if the trial fails,

@@ -72,10 +72,23 @@ type Board struct {
 	// past that count, whatever the Rate, the Burst and the Offsets allow.
 	PerWindow int
 	Window    time.Duration
-	// Sent holds when the last turns were sent, oldest first, at most
-	// maxSent of them (read only): what the host sent in a second, for a
-	// pace-keeper reading a quota counted in windows.
-	Sent []time.Time
+	// sent is the state's send times, read through SentBetween.
+	sent []int64
+}
+
+// SentBetween counts the turns of every process sent in [from, to), among
+// the last maxSent kept; covered is false when those do not reach back to
+// from (the count may then be short). For a pace-keeper reading a quota
+// counted in windows.
+func (b Board) SentBetween(from, to time.Time) (n int, covered bool) {
+	lo, hi := from.UnixNano(), to.UnixNano()
+	for _, t := range b.sent {
+		covered = covered || t <= lo
+		if t >= lo && t < hi {
+			n++
+		}
+	}
+	return n, covered
 }
 
 // Pace is this process's share of the pace of one key.
@@ -325,14 +338,7 @@ func (s *state) refresh(id string, now time.Time) {
 }
 
 func (s *state) board() Board {
-	b := Board{Rate: s.Rate, Burst: s.Burst, Turns: s.Turns, Members: len(s.Members), Learned: s.Learned}
-	if len(s.Sent) > 0 {
-		b.Sent = make([]time.Time, len(s.Sent))
-		for i, t := range s.Sent {
-			b.Sent[i] = time.Unix(0, t)
-		}
-		slices.SortFunc(b.Sent, time.Time.Compare)
-	}
+	b := Board{Rate: s.Rate, Burst: s.Burst, Turns: s.Turns, Members: len(s.Members), Learned: s.Learned, sent: s.Sent}
 	if s.Hold != 0 {
 		b.Hold = time.Unix(0, s.Hold)
 	}

@@ -508,9 +508,9 @@ func TestGarbledSendTimesDoNotStall(t *testing.T) {
 	}
 }
 
-// TestBoardShowsSendTimes: every share sees when the host's last turns
-// are sent, whichever process took them, oldest first and at most
-// maxSent of them.
+// TestBoardShowsSendTimes: every share counts the host's turns sent in
+// a span, whichever process took them, among the last maxSent, and is
+// told when those do not reach back to the span's start.
 func TestBoardShowsSendTimes(t *testing.T) {
 	a, b := twoShares(t)
 	var at []time.Time
@@ -526,13 +526,22 @@ func TestBoardShowsSendTimes(t *testing.T) {
 		}
 		at = append(at, when)
 	}
-	want := slices.SortedFunc(slices.Values(at[len(at)-maxSent:]), time.Time.Compare)
-	var got []time.Time
-	if err := a.Peek(context.Background(), func(bd Board) { got = bd.Sent }); err != nil {
+	kept := at[len(at)-maxSent:]
+	from, to := slices.MinFunc(kept, time.Time.Compare), slices.MaxFunc(kept, time.Time.Compare).Add(time.Nanosecond)
+	var n, early int
+	var covered, earlyCovered bool
+	err := a.Peek(context.Background(), func(bd Board) {
+		n, covered = bd.SentBetween(from, to)
+		early, earlyCovered = bd.SentBetween(at[0], to)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.EqualFunc(got, want, time.Time.Equal) {
-		t.Errorf("board's send times %v, want the last %d turns' %v", got, maxSent, want)
+	if n != maxSent || !covered {
+		t.Errorf("the last %d turns' span: %d counted (covered %v), want all, covered", maxSent, n, covered)
+	}
+	if early != maxSent || earlyCovered {
+		t.Errorf("from the first turn, no longer kept: %d counted, covered %v; want %d, not covered", early, earlyCovered, maxSent)
 	}
 }
 
