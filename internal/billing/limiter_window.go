@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"time"
 )
 
@@ -74,7 +75,7 @@ func (a *adaptiveLimiter) releaseAfter(now time.Time, placed bool) time.Duration
 	a.mu.Lock()
 	pace, d := a.current, time.Duration(0)
 	if placed {
-		d = time.Duration(placeShare * a.rng.Float64() * float64(time.Second) / max(pace, minRate))
+		d = placementFrom(a.rng.Float64(), pace)
 	}
 	a.mu.Unlock()
 	d += a.capDelay(now.Add(d), pace)
@@ -85,6 +86,14 @@ func (a *adaptiveLimiter) releaseAfter(now time.Time, placed bool) time.Duration
 // waitRelease waits out releaseAfter.
 func (a *adaptiveLimiter) waitRelease(ctx context.Context, placed bool) error {
 	return sleep(ctx, a.releaseAfter(time.Now(), placed))
+}
+
+// placement is where, within a tenth of its interval at pace, a request
+// of a process that paces alone is sent (see releaseAfter).
+func placement(pace float64) time.Duration { return placementFrom(rand.Float64(), pace) }
+
+func placementFrom(u, pace float64) time.Duration {
+	return time.Duration(placeShare * u * float64(time.Second) / max(pace, minRate))
 }
 
 // placeShare is the share of its interval within which a lone process's
