@@ -257,7 +257,7 @@ func place(b *hostpace.Board, pace float64, group int) {
 	case group > 1:
 		b.Align = time.Duration(group) * interval
 	case b.Members < 2:
-		b.Offset = placement(rand.Float64(), pace)
+		b.Offset = placement(pace)
 	default:
 		b.Offset = time.Duration(rand.Float64() * float64(interval))
 	}

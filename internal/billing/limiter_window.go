@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"time"
 )
 
@@ -74,7 +75,7 @@ func (a *adaptiveLimiter) releaseAfter(now time.Time, placed bool) time.Duration
 	a.mu.Lock()
 	pace, d := a.current, time.Duration(0)
 	if placed {
-		d = placement(a.rng.Float64(), pace)
+		d = placementFrom(a.rng.Float64(), pace)
 	}
 	a.mu.Unlock()
 	d += a.capDelay(now.Add(d), pace)
@@ -88,9 +89,10 @@ func (a *adaptiveLimiter) waitRelease(ctx context.Context, placed bool) error {
 }
 
 // placement is where, within a tenth of its interval at pace, a request
-// of a process that paces alone is sent (see releaseAfter), for u drawn
-// uniformly from [0, 1).
-func placement(u, pace float64) time.Duration {
+// of a process that paces alone is sent (see releaseAfter).
+func placement(pace float64) time.Duration { return placementFrom(rand.Float64(), pace) }
+
+func placementFrom(u, pace float64) time.Duration {
 	return time.Duration(placeShare * u * float64(time.Second) / max(pace, minRate))
 }
 
