@@ -241,26 +241,13 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 // its refusals). A group is no larger than the processes on the host:
 // each holds one turn at a time, so two processes in spans of four
 // intervals sent half the pace (1.36 x the leftover quota's time).
-//
-// Alone on its host, a process places its turns as one that paces alone
-// does (see releaseAfter): within a tenth of the interval. The API's
-// bucket may hold a single request, and a turn placed anywhere in its
-// interval was refused whenever the last one had gone late in its own: a
-// run alone read at 0.22 of 25 req/s against a bucket of one, 0.62 so
-// placed (sandbox, 204 pages; 0.98 either way on a bucket of 25). Several
-// processes keep the whole interval: a tenth locked the host's turns onto
-// a 5 req/s client's arrivals (six Terraform applies: 24.8% of its
-// requests refused in one of three tries).
 func place(b *hostpace.Board, pace float64, group int) {
 	interval := time.Duration(float64(time.Second) / max(minRate, pace))
-	switch {
-	case group > 1:
+	if group > 1 {
 		b.Align = time.Duration(group) * interval
-	case b.Members < 2:
-		b.Offset = placement(pace)
-	default:
-		b.Offset = time.Duration(rand.Float64() * float64(interval))
+		return
 	}
+	b.Offset = time.Duration(rand.Float64() * float64(interval))
 }
 
 // probeGroupOf is how many of the host's turns go together: none when

@@ -236,26 +236,16 @@ func TestProbeTurnsInGroups(t *testing.T) {
 	const pace = 25
 	interval := time.Second / pace
 	distinct := map[time.Duration]bool{}
-	var latest time.Duration
 	for range 100 {
-		b := hostpace.Board{Members: 2}
+		var b hostpace.Board
 		place(&b, pace, 0)
 		if b.Offset < 0 || b.Offset >= interval || b.Align != 0 {
 			t.Fatalf("settled turn placed %v into its interval of %v, aligned to %v", b.Offset, interval, b.Align)
 		}
 		distinct[b.Offset] = true
-		latest = max(latest, b.Offset)
 	}
-	if len(distinct) < 50 || latest < interval/2 {
-		t.Errorf("settled turns took %d distinct places of 100, the latest %v into %v", len(distinct), latest, interval)
-	}
-	// Alone on the host: within a tenth.
-	for range 100 {
-		b := hostpace.Board{Members: 1}
-		place(&b, pace, 0)
-		if b.Offset < 0 || b.Offset > interval/10 {
-			t.Fatalf("a lone process's turn placed %v into its interval of %v, want within a tenth", b.Offset, interval)
-		}
+	if len(distinct) < 50 {
+		t.Errorf("settled turns took %d distinct places of 100", len(distinct))
 	}
 	for _, c := range []struct {
 		probing       bool
@@ -266,7 +256,7 @@ func TestProbeTurnsInGroups(t *testing.T) {
 		}
 	}
 	for _, group := range []int{2, probeGroup} {
-		b := hostpace.Board{Members: group}
+		var b hostpace.Board
 		place(&b, pace, group)
 		if want := time.Duration(group) * interval; b.Align != want || b.Offset != 0 {
 			t.Errorf("probing turn in groups of %d aligned to %v with offset %v, want %v and none", group, b.Align, b.Offset, want)

@@ -3,7 +3,6 @@ package billing
 import (
 	"context"
 	"math"
-	"math/rand/v2"
 	"time"
 )
 
@@ -75,7 +74,7 @@ func (a *adaptiveLimiter) releaseAfter(now time.Time, placed bool) time.Duration
 	a.mu.Lock()
 	pace, d := a.current, time.Duration(0)
 	if placed {
-		d = placementFrom(a.rng.Float64(), pace)
+		d = time.Duration(placeShare * a.rng.Float64() * float64(time.Second) / max(pace, minRate))
 	}
 	a.mu.Unlock()
 	d += a.capDelay(now.Add(d), pace)
@@ -86,14 +85,6 @@ func (a *adaptiveLimiter) releaseAfter(now time.Time, placed bool) time.Duration
 // waitRelease waits out releaseAfter.
 func (a *adaptiveLimiter) waitRelease(ctx context.Context, placed bool) error {
 	return sleep(ctx, a.releaseAfter(time.Now(), placed))
-}
-
-// placement is where, within a tenth of its interval at pace, a request
-// of a process that paces alone is sent (see releaseAfter).
-func placement(pace float64) time.Duration { return placementFrom(rand.Float64(), pace) }
-
-func placementFrom(u, pace float64) time.Duration {
-	return time.Duration(placeShare * u * float64(time.Second) / max(pace, minRate))
 }
 
 // placeShare is the share of its interval within which a lone process's
