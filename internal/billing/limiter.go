@@ -171,25 +171,15 @@ const (
 
 func newAdaptiveLimiter(rps float64, log Logger) *adaptiveLimiter {
 	return &adaptiveLimiter{
-		lim: rate.NewLimiter(rate.Limit(rps), paceBurst), ceiling: rps, current: rps,
+		lim: rate.NewLimiter(rate.Limit(rps), burstFor(rps)), ceiling: rps, current: rps,
 		turn: make(chan struct{}, 1), log: log, quiet: quietBase, spell: quietBase,
 		rng: rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 }
 
-// paceBurst is the rate.Limiter's burst: none. The API's bucket may hold
-// as little as a request or two (a rate.Limiter of 25 and 1 or 2 is one
-// way to implement "25 requests per second"), and then requests sent
-// closer than its interval are refused, whatever the average. A burst of
-// a fifth of the pace let several go at once after a request the cap or
-// a hold had delayed: against a bucket of 2, a run alone read at 0.53 of
-// 25 req/s, each refusal read as a grant smaller than the pace (0.98
-// without; sandbox, 204 pages). Nor did the burst buy anything on a
-// bucket of 25, simulated: two runs on one quota took 1.14 x its time on
-// average with it and 1.11 x without (48 seeds, three offsets), 1.54 x
-// and 1.29 x on a sliding window; a run alone loses a head start of four
-// requests.
-const paceBurst = 1
+// burstFor keeps the burst small so that a start or a resumption stays
+// under a server bucket already drained by others.
+func burstFor(rps float64) int { return max(1, int(rps/5)) }
 
 // Wait blocks until a request may be sent, or ctx ends.
 func (a *adaptiveLimiter) Wait(ctx context.Context) error {
@@ -541,6 +531,7 @@ func (a *adaptiveLimiter) holdLocked(ctx context.Context, now, until time.Time) 
 func (a *adaptiveLimiter) setLocked(now time.Time, r float64) {
 	a.current = r
 	a.lim.SetLimitAt(now, rate.Limit(r))
+	a.lim.SetBurstAt(now, burstFor(r))
 }
 
 func (a *adaptiveLimiter) debug(ctx context.Context, msg string, fields map[string]any) {

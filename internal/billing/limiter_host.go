@@ -373,7 +373,7 @@ func decisionOf(b hostpace.Board) (d hostDecision, ok bool) {
 // publishLocked writes this process's decisions to the board.
 func (a *adaptiveLimiter) publishLocked(b *hostpace.Board) {
 	h := a.host
-	b.Rate, b.Burst = a.current, paceBurst
+	b.Rate, b.Burst = a.current, burstFor(a.current)
 	if a.hold.After(b.Hold) {
 		b.Hold = a.hold
 	}

@@ -365,7 +365,7 @@ func TestRetriesWaitForTheLimiter(t *testing.T) {
 	}
 	at := f.arrivalTimes()
 	slicesSortTimes(at)
-	burst := paceBurst
+	burst := burstFor(rps)
 	for i := range at {
 		n := 0
 		for j := i; j < len(at) && at[j].Sub(at[i]) < time.Second; j++ {
