@@ -136,7 +136,8 @@ func fromServer(srv *sandbox.Server, wall time.Duration) result {
 // sliding window refuses everything until the burst is a second old).
 var quotaWindow = flag.String("quota", "bucket", "how the sandbox counts its quota: bucket, sliding (at most the rate in any second) or fixed (in each whole second since its first request)")
 
-// startSandbox starts a sandbox with opts, its quota counted as -quota says.
+// startSandbox starts a sandbox with opts, its quota counted as -quota
+// says, in a bucket of -bucket requests when given.
 func startSandbox(opts sandbox.Options) (*sandbox.Server, error) {
 	switch *quotaWindow {
 	case "bucket":
@@ -146,6 +147,9 @@ func startSandbox(opts sandbox.Options) (*sandbox.Server, error) {
 		opts.RateWindow = sandbox.FixedWindow
 	default:
 		return nil, fmt.Errorf("-quota %q: want bucket, sliding or fixed", *quotaWindow)
+	}
+	if *quotaBucket > 0 {
+		opts.RateBurst = *quotaBucket
 	}
 	return sandbox.Start(opts)
 }

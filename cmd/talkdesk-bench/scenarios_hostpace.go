@@ -31,11 +31,12 @@ import (
 // Terraform runs at once do not fit 2 shared cores. Two more rows start six
 // real Terraform applies instead (terraformRunsScenarios).
 
-// quotaBucket is how many requests the quota's bucket holds in the
-// many-runs rows (0: one second's worth, 25). An API whose bucket holds
-// fewer answers a pace a little above its rate sooner; -bucket 10 shows
-// how the runs fare there.
-var quotaBucket = flag.Int("bucket", 0, "requests the sandbox quota's bucket holds in the many-runs rows (0: one second's worth)")
+// quotaBucket is how many requests the quota's bucket holds in every row
+// (0: the row's own, one second's worth unless it says otherwise). An API
+// whose bucket holds fewer answers a pace a little above its rate sooner;
+// -bucket 10 shows how the runs fare there, -bucket 2 how a run alone does
+// where two requests sent closer than the quota's interval are refused.
+var quotaBucket = flag.Int("bucket", 0, "requests the sandbox quota's bucket holds, in every row (0: the row's own, one second's worth unless it says otherwise)")
 
 const (
 	envClientRead = "TALKDESK_BENCH_CLIENT_READ" // the sandbox URL, in a client process
@@ -57,7 +58,7 @@ func hostPaceScenarios(quick bool) []scenario {
 			accounts = 10
 		}
 		opts := sandbox.Options{Accounts: accounts, SubscriptionsPerAccount: 300, InvoicesPerAccount: 1, UsageMonths: 1, UsagePerAccountMonth: 1,
-			Latency: 50 * time.Millisecond, RetryAfter: "1", RateBurst: *quotaBucket}
+			Latency: 50 * time.Millisecond, RetryAfter: "1"}
 		out = append(out, onHostAndApart(fmt.Sprintf("many runs: %d client processes", n), func(apart bool) (result, error) {
 			return manyRuns(opts, n, apart)
 		})...)
@@ -309,7 +310,7 @@ output "rows" {
 // foreign client.
 func terraformRunsScenarios(quick bool) []scenario {
 	opts := sandbox.Options{Accounts: 170, UsageMonths: 25, UsagePerAccountMonth: 12, SubscriptionsPerAccount: 1, InvoicesPerAccount: 1,
-		Latency: 50 * time.Millisecond, RetryAfter: "1", RateBurst: *quotaBucket}
+		Latency: 50 * time.Millisecond, RetryAfter: "1"}
 	n := 6
 	if quick {
 		opts.Accounts, n = 10, 2
