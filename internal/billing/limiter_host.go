@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,7 +34,8 @@ type hostShare struct {
 	turnsAtMark uint64
 	mine        []time.Time
 	// refused holds when the host's last refused requests were sent (Unix
-	// ns), as the board had them at this process's last operation.
+	// ns) since the last decrease, as the board had them at this
+	// process's last operation.
 	refused []int64
 	warned  bool
 	// members is how many processes shared the board at the last turn.
@@ -64,8 +66,8 @@ type hostDecision struct {
 	Refused []int64 `json:"refused,omitempty"`
 }
 
-// maxRefusedKept bounds the refusals kept on the board: more than a
-// second's worth between two decreases.
+// maxRefusedKept bounds the refusals kept on the board since the last
+// decrease: more than a second's worth.
 const maxRefusedKept = 32
 
 // maxTurnTimes bounds the turn times kept for the share.
@@ -275,11 +277,18 @@ func (a *adaptiveLimiter) hostThrottled(ctx context.Context, sent, now time.Time
 		scale := grantScale{share: a.hostShareLocked(b), hostSent: b.SentBetween, hostRefused: h.refused}
 		lowered := a.throttledLocked(ctx, sent, now, scale)
 		// On the host's record of refusals, whether it lowered the pace
-		// or not (after the reading, which shares the record's array).
-		if len(h.refused) >= maxRefusedKept {
-			h.refused = append(h.refused[:0], h.refused[1:]...)
+		// or not (after the reading, which shares the record's array). A
+		// second's grant is read only since the last decrease (see
+		// lastSecondGrant), so a decrease empties the record, and a
+		// refusal of a request sent before it is not kept.
+		mark := a.mark.UnixNano()
+		h.refused = slices.DeleteFunc(h.refused, func(t int64) bool { return t < mark })
+		if t := sent.UnixNano(); t >= mark {
+			if len(h.refused) >= maxRefusedKept {
+				h.refused = append(h.refused[:0], h.refused[1:]...)
+			}
+			h.refused = append(h.refused, t)
 		}
-		h.refused = append(h.refused, sent.UnixNano())
 		if lowered {
 			h.gen++
 			h.turnsAtMark = b.Turns

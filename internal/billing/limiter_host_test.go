@@ -359,8 +359,8 @@ func TestHostLastSecondGrant(t *testing.T) {
 
 // TestHostTrialTravels: a trial of the window's reading that one process
 // starts is the other processes' too, and the verdict one of them reaches
-// (a 429 while settled: a bucket) is everyone's, with the refusal on the
-// host's record.
+// (a 429 while settled: a bucket) is everyone's; the host's record of
+// refusals then starts afresh.
 func TestHostTrialTravels(t *testing.T) {
 	a, b := twoLimitersOfOneHost(t, 25)
 	ctx := context.Background()
@@ -403,7 +403,20 @@ func TestHostTrialTravels(t *testing.T) {
 	if a.model != bucketLike || a.trial || a.current != 12 {
 		t.Errorf("after b's 429 while settled: a reads %v, trial %v, pace %v; want a bucket, no trial, the fallback's 12", a.model, a.trial, a.current)
 	}
-	if n := len(a.host.refused); n != 1 || a.host.refused[0] != sent.UnixNano() {
-		t.Errorf("host's refusals as a sees them: %v, want b's one at %v", a.host.refused, sent)
+	if n := len(a.host.refused); n != 0 {
+		t.Errorf("host's refusals as a sees them after the decrease: %v, want none (a second's grant is read since it)", a.host.refused)
+	}
+	a.mu.Unlock()
+	// A 429 too soon after the decrease to lower the pace goes on the
+	// record, for the next reading; one of a request sent before it does not.
+	early := time.Now()
+	b.observe(ctx, early, time.Now(), http.StatusTooManyRequests, http.Header{})
+	b.observe(ctx, sent, time.Now(), http.StatusTooManyRequests, http.Header{})
+	if err := a.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Lock()
+	if n := len(a.host.refused); n != 1 || a.host.refused[0] != early.UnixNano() {
+		t.Errorf("host's refusals as a sees them: %v, want b's one at %v", a.host.refused, early)
 	}
 }
