@@ -38,6 +38,14 @@ import (
 // where two requests sent closer than the quota's interval are refused.
 var quotaBucket = flag.Int("bucket", 0, "requests the sandbox quota's bucket holds, in every row (0: the row's own, one second's worth unless it says otherwise)")
 
+// keepDir, when set, keeps what each many-runs row saw, in a directory of
+// its own under it: requests.tsv, the server's log of every request (the
+// seconds since the runs started, the endpoint, the status: the foreign
+// client's are on /express/products), and run-N.log, each Terraform run's
+// provider log at DEBUG, where the pace's decisions are ("talkdesk API
+// pace"). Client processes have no log.
+var keepDir = flag.String("keep", "", "keep each many-runs row's server request log and Terraform runs' provider debug logs under this directory")
+
 const (
 	envClientRead = "TALKDESK_BENCH_CLIENT_READ" // the sandbox URL, in a client process
 	foreignRate   = 5
@@ -91,8 +99,9 @@ func clientProcess() bool {
 }
 
 // runStarter starts run i of a many-runs row with TMPDIR tmp, and returns
-// a function that waits for it and returns what it read.
-type runStarter func(i int, tmp string) (wait func() (string, error), err error)
+// a function that waits for it and returns what it read. A run that can
+// write a log writes it to logPath, unless it is empty.
+type runStarter func(i int, tmp, logPath string) (wait func() (string, error), err error)
 
 // clientRuns starts client processes: this program, reading every
 // subscription with the billing client.
@@ -101,7 +110,7 @@ func clientRuns(srv *sandbox.Server) (runStarter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(i int, tmp string) (func() (string, error), error) {
+	return func(i int, tmp, _ string) (func() (string, error), error) {
 		cmd := exec.Command(self)
 		cmd.Env = append(os.Environ(), envClientRead+"="+srv.URL, "TMPDIR="+tmp)
 		var stderr strings.Builder
@@ -148,6 +157,20 @@ func manyRunsOf(opts sandbox.Options, n int, apart bool, starter func(srv *sandb
 	if err != nil {
 		return result{}, err
 	}
+	kept := ""
+	if *keepDir != "" {
+		where := "one-host"
+		if apart {
+			where = "separate-hosts"
+		}
+		if err := os.MkdirAll(*keepDir, 0o700); err != nil {
+			return result{}, err
+		}
+		if kept, err = os.MkdirTemp(*keepDir, fmt.Sprintf("%d-runs-%s-", n, where)); err != nil {
+			return result{}, err
+		}
+		fmt.Fprintf(os.Stderr, "keeping the row's logs in %s\n", kept)
+	}
 
 	ctx, stopForeign := context.WithCancel(context.Background())
 	defer stopForeign()
@@ -168,7 +191,11 @@ func manyRunsOf(opts sandbox.Options, n int, apart bool, starter func(srv *sandb
 		if err := os.MkdirAll(tmp, 0o700); err != nil {
 			return result{}, err
 		}
-		wait, err := startRun(i, tmp)
+		logPath := ""
+		if kept != "" {
+			logPath = filepath.Join(kept, fmt.Sprintf("run-%d.log", i))
+		}
+		wait, err := startRun(i, tmp, logPath)
 		if err != nil {
 			return result{}, err
 		}
@@ -220,6 +247,11 @@ func manyRunsOf(opts sandbox.Options, n int, apart bool, starter func(srv *sandb
 		}
 	}
 	r.span = last.Sub(first)
+	if kept != "" {
+		if err := writeRequestLog(filepath.Join(kept, "requests.tsv"), srv.Requests(), start); err != nil {
+			return result{}, err
+		}
+	}
 	w := want(srv.Data())
 	for _, g := range got {
 		r.exact = r.exact && g == w
@@ -238,6 +270,16 @@ func manyRunsOf(opts sandbox.Options, n int, apart bool, starter func(srv *sandb
 		r.span.Seconds(), r.span.Seconds()/leftover, leftover,
 		100*lastEnd.Sub(firstEnd).Seconds()/lastEnd.Sub(start).Seconds(), lastEnd.Sub(firstEnd).Seconds())
 	return r, nil
+}
+
+// writeRequestLog writes the server's request log to path, one request a
+// line: seconds since start, endpoint, status.
+func writeRequestLog(path string, reqs []sandbox.RequestRecord, start time.Time) error {
+	var b strings.Builder
+	for _, q := range reqs {
+		fmt.Fprintf(&b, "%.4f\t%s\t%d\n", q.Time.Sub(start).Seconds(), q.Endpoint, q.Status)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
 // foreignClient is another integration of the organization: one request
@@ -366,12 +408,15 @@ func terraformRuns(env []string) func(srv *sandbox.Server, dir string) (runStart
 		if err != nil {
 			return nil, err
 		}
-		return func(i int, tmp string) (func() (string, error), error) {
+		return func(i int, tmp, logPath string) (func() (string, error), error) {
 			ws, err := newTFWorkspace(filepath.Join(dir, fmt.Sprintf("run-%d", i)), pluginDir, srv, everyListSummed)
 			if err != nil {
 				return nil, err
 			}
 			ws.env = append([]string{"TMPDIR=" + tmp}, env...)
+			if logPath != "" {
+				ws.env = append(ws.env, "TF_LOG_PROVIDER=DEBUG", "TF_LOG_PATH="+logPath)
+			}
 			return func() (string, error) {
 				got, err := ws.apply()
 				if err != nil {
