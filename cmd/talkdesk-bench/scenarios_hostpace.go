@@ -157,19 +157,9 @@ func manyRunsOf(opts sandbox.Options, n int, apart bool, starter func(srv *sandb
 	if err != nil {
 		return result{}, err
 	}
-	kept := ""
-	if *keepDir != "" {
-		where := "one-host"
-		if apart {
-			where = "separate-hosts"
-		}
-		if err := os.MkdirAll(*keepDir, 0o700); err != nil {
-			return result{}, err
-		}
-		if kept, err = os.MkdirTemp(*keepDir, fmt.Sprintf("%d-runs-%s-", n, where)); err != nil {
-			return result{}, err
-		}
-		fmt.Fprintf(os.Stderr, "keeping the row's logs in %s\n", kept)
+	kept, err := keptRowDir(n, apart)
+	if err != nil {
+		return result{}, err
 	}
 
 	ctx, stopForeign := context.WithCancel(context.Background())
@@ -272,9 +262,32 @@ func manyRunsOf(opts sandbox.Options, n int, apart bool, starter func(srv *sandb
 	return r, nil
 }
 
+// keptRowDir makes a directory of its own under -keep for a many-runs row
+// of n runs, and returns it; "" without -keep.
+func keptRowDir(n int, apart bool) (string, error) {
+	if *keepDir == "" {
+		return "", nil
+	}
+	where := "one-host"
+	if apart {
+		where = "separate-hosts"
+	}
+	if err := os.MkdirAll(*keepDir, 0o700); err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp(*keepDir, fmt.Sprintf("%d-runs-%s-", n, where))
+	if err == nil {
+		fmt.Fprintf(os.Stderr, "keeping the row's logs in %s\n", dir)
+	}
+	return dir, err
+}
+
 // writeRequestLog writes the server's request log to path, one request a
-// line: seconds since start, endpoint, status.
+// line in the order they arrived: seconds since start, endpoint, status.
+// (The server logs a request when it has answered it.)
 func writeRequestLog(path string, reqs []sandbox.RequestRecord, start time.Time) error {
+	reqs = slices.Clone(reqs)
+	slices.SortStableFunc(reqs, func(a, b sandbox.RequestRecord) int { return a.Time.Compare(b.Time) })
 	var b strings.Builder
 	for _, q := range reqs {
 		fmt.Fprintf(&b, "%.4f\t%s\t%d\n", q.Time.Sub(start).Seconds(), q.Endpoint, q.Status)
