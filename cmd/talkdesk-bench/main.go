@@ -42,6 +42,15 @@ type result struct {
 	tokenReqs    int
 	exact        bool
 	note         string
+	// figures are the row's own measures beyond the table's columns,
+	// which -repeat sums up over its tries.
+	figures []figure
+}
+
+// figure is one measure of a row: what it is and its value.
+type figure struct {
+	name  string
+	value float64
 }
 
 func main() {
@@ -50,6 +59,7 @@ func main() {
 	}
 	only := flag.String("only", "", "run only scenarios whose name contains this")
 	quick := flag.Bool("quick", false, "smaller data sets (smoke test of the harness)")
+	repeat := flag.Int("repeat", 1, "run each row this many times and sum up each measure's range and average (single tries of the many-runs rows spread widely)")
 	flag.Parse()
 
 	var results []result
@@ -57,18 +67,23 @@ func main() {
 		if *only != "" && !strings.Contains(sc.name, *only) {
 			continue
 		}
-		fmt.Fprintf(os.Stderr, "running %s ...\n", sc.name)
-		r, err := sc.run()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "%s: %v\n", sc.name, err)
-			r = result{name: sc.name, note: "ERROR: " + err.Error()}
+		for try := range max(*repeat, 1) {
+			fmt.Fprintf(os.Stderr, "running %s%s ...\n", sc.name, tryLabel(try, *repeat))
+			r, err := sc.run()
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "%s: %v\n", sc.name, err)
+				r = result{name: sc.name, note: "ERROR: " + err.Error()}
+			}
+			r.name = sc.name
+			results = append(results, r)
 		}
-		r.name = sc.name
-		results = append(results, r)
 	}
 	printTable(results)
+	if *repeat > 1 {
+		printSummary(os.Stdout, results)
+	}
 	for _, r := range results {
-		if strings.HasPrefix(r.note, "ERROR") || (r.rows > 0 && !r.exact) {
+		if isError(r) || (r.rows > 0 && !r.exact) {
 			os.Exit(1)
 		}
 	}
@@ -78,28 +93,43 @@ func printTable(results []result) {
 	w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "scenario\trows\tpages\trequests\t429s\t429%\twall\treq/s\tratio\trows/s\tprovider RSS\tterraform RSS\tstate\ttokens\texact\tnote\t")
 	for _, r := range results {
-		rate := 0.0
-		if r.span > 0 && r.requests > 1 {
-			rate = float64(r.requests-1) / r.span.Seconds()
-		}
-		ratio := 0.0
-		if r.limit > 0 {
-			ratio = rate / r.limit
-		}
 		rowsPerSec := 0.0
 		if r.wall > 0 {
 			rowsPerSec = float64(r.rows) / r.wall.Seconds()
 		}
-		pct := 0.0
-		if r.requests > 0 {
-			pct = 100 * float64(r.throttled) / float64(r.requests)
-		}
 		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%.1f\t%.1fs\t%.1f\t%.2f\t%.0f\t%s\t%s\t%s\t%d\t%v\t%s\t\n",
-			r.name, r.rows, r.pages, r.requests, r.throttled, pct, r.wall.Seconds(), rate, ratio, rowsPerSec,
+			r.name, r.rows, r.pages, r.requests, r.throttled, r.throttledPercent(), r.wall.Seconds(), r.rate(), r.ratio(), rowsPerSec,
 			mib(r.peakRSS), mib(r.terraformRSS), mib(r.stateBytes), r.tokenReqs, r.exact, r.note)
 	}
 	w.Flush()
 }
+
+// rate is the requests per second at the server, first to last.
+func (r result) rate() float64 {
+	if r.span <= 0 || r.requests <= 1 {
+		return 0
+	}
+	return float64(r.requests-1) / r.span.Seconds()
+}
+
+// ratio is the rate over the row's limit.
+func (r result) ratio() float64 {
+	if r.limit <= 0 {
+		return 0
+	}
+	return r.rate() / r.limit
+}
+
+// throttledPercent is the share of requests refused with 429.
+func (r result) throttledPercent() float64 {
+	if r.requests == 0 {
+		return 0
+	}
+	return 100 * float64(r.throttled) / float64(r.requests)
+}
+
+// isError reports whether the row failed to run.
+func isError(r result) bool { return strings.HasPrefix(r.note, "ERROR") }
 
 // mib shows a byte count, or "-" when not measured.
 func mib(n int64) string {

@@ -255,10 +255,18 @@ func manyRunsOf(opts sandbox.Options, n int, apart bool, starter func(srv *sandb
 	}
 	leftover := float64(r.pages) / (providerRate - foreignRate)
 	firstEnd, lastEnd := slices.MinFunc(ends, time.Time.Compare), slices.MaxFunc(ends, time.Time.Compare)
+	foreignShare := 100 * float64(foreignRefused) / float64(max(fsent[0], 1))
+	spread := 100 * lastEnd.Sub(firstEnd).Seconds() / lastEnd.Sub(start).Seconds()
 	r.note = fmt.Sprintf("429s %.1f%% of ours (%d in the first %v); foreign refused %d of %d (%.1f%%, %d in the first %v); window %.1fs = %.2f x the leftover quota's time (%.1fs); finish spread %.0f%% (%.1fs)",
-		100*float64(r.throttled)/float64(max(r.requests, 1)), startRefused, startSpan, foreignRefused, fsent[0], 100*float64(foreignRefused)/float64(max(fsent[0], 1)), foreignStartRefused, startSpan,
+		r.throttledPercent(), startRefused, startSpan, foreignRefused, fsent[0], foreignShare, foreignStartRefused, startSpan,
 		r.span.Seconds(), r.span.Seconds()/leftover, leftover,
-		100*lastEnd.Sub(firstEnd).Seconds()/lastEnd.Sub(start).Seconds(), lastEnd.Sub(firstEnd).Seconds())
+		spread, lastEnd.Sub(firstEnd).Seconds())
+	r.figures = []figure{
+		{"foreign refused %", foreignShare},
+		{"x leftover quota's time", r.span.Seconds() / leftover},
+		{"finish spread %", spread},
+		{fmt.Sprintf("429s in the first %v", startSpan), float64(startRefused)},
+	}
 	return r, nil
 }
 
