@@ -83,7 +83,7 @@ func main() {
 		printSummary(os.Stdout, results)
 	}
 	for _, r := range results {
-		if isError(r) || (r.rows > 0 && !r.exact) {
+		if failed(r) {
 			os.Exit(1)
 		}
 	}
@@ -128,8 +128,8 @@ func (r result) throttledPercent() float64 {
 	return 100 * float64(r.throttled) / float64(r.requests)
 }
 
-// isError reports whether the row failed to run.
-func isError(r result) bool { return strings.HasPrefix(r.note, "ERROR") }
+// failed reports whether the row failed to run or read inexact data.
+func failed(r result) bool { return strings.HasPrefix(r.note, "ERROR") || (r.rows > 0 && !r.exact) }
 
 // mib shows a byte count, or "-" when not measured.
 func mib(n int64) string {

@@ -29,9 +29,9 @@ func measures(r result) []figure {
 	return append(out, r.figures...)
 }
 
-// printSummary writes, for each row run more than once, each measure's
-// lowest, average and highest value over the tries (rows that failed are
-// left out of the figures and counted).
+// printSummary writes, for each row, each measure's lowest, average and
+// highest value over its tries (tries that failed are left out of the
+// figures and counted).
 func printSummary(out io.Writer, results []result) {
 	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "\nscenario\ttries\tmeasure\tlowest\taverage\thighest\t")
@@ -46,13 +46,13 @@ func printSummary(out io.Writer, results []result) {
 	for _, name := range names {
 		var ok []result
 		for _, r := range byName[name] {
-			if r.exact || r.rows == 0 && !isError(r) {
+			if !failed(r) {
 				ok = append(ok, r)
 			}
 		}
 		tries := fmt.Sprintf("%d", len(byName[name]))
-		if failed := len(byName[name]) - len(ok); failed > 0 {
-			tries += fmt.Sprintf(" (%d failed)", failed)
+		if n := len(byName[name]) - len(ok); n > 0 {
+			tries += fmt.Sprintf(" (%d failed)", n)
 		}
 		for _, s := range summarize(ok) {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t\n", name, tries, s.name, s.lowest, s.average, s.highest)
