@@ -67,8 +67,8 @@ type measureSummary struct {
 	lowest, average, highest float64
 }
 
-// summarize sums up each measure of the tries, in the order the first
-// try has them.
+// summarize sums up each measure of the tries, in the order the measures
+// first appear.
 func summarize(tries []result) []measureSummary {
 	var order []string
 	values := map[string][]float64{}

@@ -257,13 +257,14 @@ func manyRunsOf(opts sandbox.Options, n int, apart bool, starter func(srv *sandb
 	firstEnd, lastEnd := slices.MinFunc(ends, time.Time.Compare), slices.MaxFunc(ends, time.Time.Compare)
 	foreignShare := 100 * float64(foreignRefused) / float64(max(fsent[0], 1))
 	spread := 100 * lastEnd.Sub(firstEnd).Seconds() / lastEnd.Sub(start).Seconds()
+	overLeftover := r.span.Seconds() / leftover
 	r.note = fmt.Sprintf("429s %.1f%% of ours (%d in the first %v); foreign refused %d of %d (%.1f%%, %d in the first %v); window %.1fs = %.2f x the leftover quota's time (%.1fs); finish spread %.0f%% (%.1fs)",
 		r.throttledPercent(), startRefused, startSpan, foreignRefused, fsent[0], foreignShare, foreignStartRefused, startSpan,
-		r.span.Seconds(), r.span.Seconds()/leftover, leftover,
+		r.span.Seconds(), overLeftover, leftover,
 		spread, lastEnd.Sub(firstEnd).Seconds())
 	r.figures = []figure{
 		{"foreign refused %", foreignShare},
-		{"x leftover quota's time", r.span.Seconds() / leftover},
+		{"x leftover quota's time", overLeftover},
 		{"finish spread %", spread},
 		{fmt.Sprintf("429s in the first %v", startSpan), float64(startRefused)},
 	}
