@@ -68,8 +68,14 @@ func (a *adaptiveLimiter) sentAt(t time.Time) {
 // placed within a tenth, 1.08 x on average, 1.06 x before the cap). A
 // wider placement (a quarter, a half, the whole interval) locked as often
 // onto the arrivals of a steady foreign client instead, refusing up to
-// 63% of them. A delay within the interval costs the pace nothing: the
-// rate.Limiter's next turn is counted from where this one was due.
+// 63% of them; that was measured while the simulated foreign client sent
+// in step with the bucket's refill (see foreignClock in the simulation).
+// On a phase of its own, every request placed anywhere in its interval
+// refused it 1.8% of the time beside a run alone (2.4% within a tenth,
+// 32 seeds), but two runs on one quota took 1.12 x its time instead of
+// 1.07 x, so a settled pace keeps the tenth. A delay within the interval
+// costs the pace nothing: the rate.Limiter's next turn is counted from
+// where this one was due.
 func (a *adaptiveLimiter) releaseAfter(now time.Time, placed bool) time.Duration {
 	a.mu.Lock()
 	pace, d := a.current, time.Duration(0)
@@ -98,13 +104,14 @@ func (a *adaptiveLimiter) waitRelease(ctx context.Context, placed bool) error {
 // that reaches the configured rate sends at the bucket's own refill
 // rate: placed within a tenth, each request took each token as it was
 // made, and the quota's other clients met the empty bucket before the
-// probe did (a run alone beside a 5 req/s client, simulated over 32
+// probe did (a run alone beside a 5 req/s client, simulated over 16
 // seeds with the other client's phase drawn at random: it was refused
-// 5.0% of the time on average, 17 seeds over 3%, about one refusal per
+// 6.7% of the time on average, 35% in one seed, about one refusal per
 // probe, every one while the run probed). Placed anywhere in its
 // interval, the probe meets the empty bucket in proportion to what it
-// sends: 2.2-2.7%, 6-11 seeds over 3%, and the run's own figures
-// unchanged.
+// sends: 2.3%, at most 6.7%, and the run's own figures unchanged.
+// (Processes that share a host's state place their turns with the
+// host's pace instead; see place in limiter_host.go.)
 const (
 	placeShare      = 0.1
 	probePlaceShare = 1.0
