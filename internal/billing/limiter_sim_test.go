@@ -278,6 +278,24 @@ func simMean(results []simResult, f func(simResult) float64) (mean, highest floa
 	return mean, highest
 }
 
+// simFigures are the means (and highest values) over seeds of what the
+// many-runs tests hold: the share of the runs' requests refused, of the
+// foreign client's, and the time against the leftover quota's (leftover
+// seconds).
+type simFigures struct {
+	share, foreign, ratio, spread        float64
+	worstShare, worstForeign, worstRatio float64
+}
+
+func figuresOf(results []simResult, leftover float64) simFigures {
+	var f simFigures
+	f.share, f.worstShare = simMean(results, simResult.share)
+	f.foreign, f.worstForeign = simMean(results, simResult.foreignShare)
+	f.ratio, f.worstRatio = simMean(results, func(r simResult) float64 { return r.end.Seconds() / leftover })
+	f.spread, _ = simMean(results, simResult.spread)
+	return f
+}
+
 // foreignClock is the foreign client's ticker: its phase against the
 // server's bucket is drawn once, and each tick goes out up to 4 ms late,
 // as the runs' sends do. (Sent at exact multiples of its interval from the
@@ -512,21 +530,17 @@ func TestSimUnseenPeers(t *testing.T) {
 		results := overSeeds(16, func() simResult {
 			return simulate(t, 25, simQuota{rate: 25, burst: 25, foreign: 5}, 50*time.Millisecond, pages, nil)
 		})
-		leftover := float64(206*tc.runs) / 20
-		share, worstShare := simMean(results, simResult.share)
-		foreign, worstForeign := simMean(results, simResult.foreignShare)
-		ratio, worstRatio := simMean(results, func(r simResult) float64 { return r.end.Seconds() / leftover })
-		spread, _ := simMean(results, simResult.spread)
+		f := figuresOf(results, float64(206*tc.runs)/20)
 		t.Logf("%d runs, mean (highest) of 16 seeds: %.1f%% (%.1f%%) refused, foreign refused %.1f%% (%.1f%%), %.2f (%.2f) x the leftover quota's time, finish spread %.0f%%",
-			tc.runs, 100*share, 100*worstShare, 100*foreign, 100*worstForeign, ratio, worstRatio, 100*spread)
-		if share > tc.refused {
-			t.Errorf("%d runs: %.1f%% of requests refused on average, want at most %.0f%%", tc.runs, 100*share, 100*tc.refused)
+			tc.runs, 100*f.share, 100*f.worstShare, 100*f.foreign, 100*f.worstForeign, f.ratio, f.worstRatio, 100*f.spread)
+		if f.share > tc.refused {
+			t.Errorf("%d runs: %.1f%% of requests refused on average, want at most %.0f%%", tc.runs, 100*f.share, 100*tc.refused)
 		}
-		if foreign > tc.foreign {
-			t.Errorf("%d runs: the foreign client was refused %.1f%% of the time on average, want at most %.0f%%", tc.runs, 100*foreign, 100*tc.foreign)
+		if f.foreign > tc.foreign {
+			t.Errorf("%d runs: the foreign client was refused %.1f%% of the time on average, want at most %.0f%%", tc.runs, 100*f.foreign, 100*tc.foreign)
 		}
-		if ratio > 1.2 {
-			t.Errorf("%d runs: %.2f x the leftover quota's time on average, want at most 1.2", tc.runs, ratio)
+		if f.ratio > 1.2 {
+			t.Errorf("%d runs: %.2f x the leftover quota's time on average, want at most 1.2", tc.runs, f.ratio)
 		}
 	}
 }
@@ -542,18 +556,16 @@ func TestSimOneHostBesideForeign(t *testing.T) {
 	results := overSeeds(16, func() simResult {
 		return simulate(t, 25, simQuota{rate: 25, burst: 25, foreign: 5}, 50*time.Millisecond, []int{1236}, nil)
 	})
-	share, _ := simMean(results, simResult.share)
-	foreign, worstForeign := simMean(results, simResult.foreignShare)
-	ratio, _ := simMean(results, func(r simResult) float64 { return r.end.Seconds() / (1236.0 / 20) })
-	t.Logf("mean of 16 seeds: %.1f%% refused, foreign refused %.1f%% (at most %.1f%%), %.2f x the leftover quota's time", 100*share, 100*foreign, 100*worstForeign, ratio)
-	if share > 0.02 {
-		t.Errorf("%.1f%% of requests refused on average, want at most 2%%", 100*share)
+	f := figuresOf(results, 1236.0/20)
+	t.Logf("mean of 16 seeds: %.1f%% refused, foreign refused %.1f%% (at most %.1f%%), %.2f x the leftover quota's time", 100*f.share, 100*f.foreign, 100*f.worstForeign, f.ratio)
+	if f.share > 0.02 {
+		t.Errorf("%.1f%% of requests refused on average, want at most 2%%", 100*f.share)
 	}
-	if foreign > 0.03 {
-		t.Errorf("the foreign client was refused %.1f%% of the time on average, want at most 3%%", 100*foreign)
+	if f.foreign > 0.03 {
+		t.Errorf("the foreign client was refused %.1f%% of the time on average, want at most 3%%", 100*f.foreign)
 	}
-	if ratio > 1.1 {
-		t.Errorf("%.2f x the leftover quota's time on average, want at most 1.1", ratio)
+	if f.ratio > 1.1 {
+		t.Errorf("%.2f x the leftover quota's time on average, want at most 1.1", f.ratio)
 	}
 }
 
@@ -591,12 +603,10 @@ func TestSimWindowedQuota(t *testing.T) {
 		beside := overSeeds(16, func() simResult {
 			return simulate(t, 25, simQuota{rate: 25, foreign: 5, window: w}, 50*time.Millisecond, []int{1236}, nil)
 		})
-		share, _ := simMean(beside, simResult.share)
-		foreign, worstForeign := simMean(beside, simResult.foreignShare)
-		ratio, _ = simMean(beside, func(r simResult) float64 { return r.end.Seconds() / (1236.0 / 20) })
-		t.Logf("%v, beside a 5 req/s client, mean of 16 seeds: %.1f%% refused, foreign refused %.1f%% (at most %.1f%%), %.2f x the leftover quota's time", w, 100*share, 100*foreign, 100*worstForeign, ratio)
-		if share > 0.04 || foreign > 0.05 || ratio > 1.25 {
-			t.Errorf("%v, beside a 5 req/s client: %.1f%% refused, foreign %.1f%%, %.2f x the leftover quota's time on average; want at most 4%%, 5%% and 1.25 x", w, 100*share, 100*foreign, ratio)
+		f := figuresOf(beside, 1236.0/20)
+		t.Logf("%v, beside a 5 req/s client, mean of 16 seeds: %.1f%% refused, foreign refused %.1f%% (at most %.1f%%), %.2f x the leftover quota's time", w, 100*f.share, 100*f.foreign, 100*f.worstForeign, f.ratio)
+		if f.share > 0.04 || f.foreign > 0.05 || f.ratio > 1.25 {
+			t.Errorf("%v, beside a 5 req/s client: %.1f%% refused, foreign %.1f%%, %.2f x the leftover quota's time on average; want at most 4%%, 5%% and 1.25 x", w, 100*f.share, 100*f.foreign, f.ratio)
 		}
 		res = simulate(t, 25, simQuota{rate: 25, window: w}, 50*time.Millisecond, []int{205, 205}, []time.Duration{0, 700 * time.Millisecond})
 		ratio = res.end.Seconds() / (410.0 / 25)
