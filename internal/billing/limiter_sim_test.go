@@ -158,7 +158,6 @@ func simulate(t *testing.T, ceiling float64, quota simQuota, latency time.Durati
 		nextSend  []time.Duration
 		responses []response
 		step      int
-		foreignAt time.Duration
 		foreign   struct{ sent, refused int }
 	)
 	rng := rand.New(rand.NewPCG(simSeed, 2))
@@ -179,7 +178,7 @@ func simulate(t *testing.T, ceiling float64, quota simQuota, latency time.Durati
 		nextSend = append(nextSend, s+clients[i].a.simRelease(t0.Add(s), 0))
 	}
 	ctx := context.Background()
-	foreignAt = foreignTicks.send(0)
+	foreignAt := foreignTicks.send(0)
 	const never = time.Duration(1<<63 - 1)
 	for guard := 0; guard < 1_000_000; guard++ {
 		// The earliest event: a response, or a client's next send.
@@ -302,7 +301,7 @@ func figuresOf(results []simResult, leftover float64) simFigures {
 // bucket's start, the foreign client arrived each time just as a token was
 // made and was almost never refused: 0.6% of the time on average over 16
 // seeds beside six unseen peers, where the bench's six Terraform applies
-// on separate hosts refused it 3.5%; with a phase of its own, 2.3%.)
+// on separate hosts refused it 3.5%; with a phase of its own, 2.3-2.5%.)
 type foreignClock struct {
 	rng             *rand.Rand
 	phase, interval time.Duration

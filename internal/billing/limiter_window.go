@@ -73,9 +73,9 @@ func (a *adaptiveLimiter) sentAt(t time.Time) {
 // On a phase of its own, every request placed anywhere in its interval
 // refused it 1.8% of the time beside a run alone (2.4% within a tenth,
 // 32 seeds), but two unseen peers beside it took 1.12 x the leftover
-// quota's time instead of 1.07 x, so a settled pace keeps the tenth. A delay within the interval
-// costs the pace nothing: the rate.Limiter's next turn is counted from
-// where this one was due.
+// quota's time instead of 1.07 x, so a settled pace keeps the tenth. A
+// delay within the interval costs the pace nothing: the rate.Limiter's
+// next turn is counted from where this one was due.
 func (a *adaptiveLimiter) releaseAfter(now time.Time, placed bool) time.Duration {
 	a.mu.Lock()
 	pace, d := a.current, time.Duration(0)
