@@ -13,6 +13,9 @@ type Query struct {
 	AccountIDs []string
 	// Months (YYYY-MM) selects usage of these months.
 	Months []string
+	// Tap, if set, is told of the usage rows of a listing while its pages
+	// arrive (see RowsTap).
+	Tap RowsTap
 }
 
 // Filter fields the API accepts.

@@ -50,7 +50,7 @@ func indexAccounts(accounts []Account) *AccountIndex {
 // name, from this run's snapshot of the accounts listing. Its records are
 // shared: callers must not modify them.
 func (c *Client) AccountIndex(ctx context.Context) (*AccountIndex, error) {
-	accounts, l, err := sharedListing[[]Account](ctx, c, endpointAccounts, "")
+	accounts, l, err := sharedListing[[]Account](ctx, c, endpointAccounts, "", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func indexInvoices(lines []InvoiceLine) *InvoiceIndex {
 // InvoiceIndex returns the invoice lines of every account grouped by
 // invoice number, from this run's snapshot of the invoices listing.
 func (c *Client) InvoiceIndex(ctx context.Context) (*InvoiceIndex, error) {
-	lines, l, err := sharedListing[[]InvoiceLine](ctx, c, endpointInvoices, "")
+	lines, l, err := sharedListing[[]InvoiceLine](ctx, c, endpointInvoices, "", nil)
 	if err != nil {
 		return nil, err
 	}

@@ -47,9 +47,15 @@ func list[S listed](ctx context.Context, c *Client, ep endpoint, q Query) (S, er
 	} else if items, ok, err := fromWholeListing[S](ctx, c, ep, q); ok {
 		return items, err
 	}
+	// One listing is the answer as it is (mergeSelected returns it whole
+	// when the API applied the filter), so its rows may be tapped.
+	var tap RowsTap
+	if len(exprs) == 1 {
+		tap = q.Tap
+	}
 	results := make([]S, len(exprs))
 	err = forEach(ctx, len(exprs), filterWorkers, func(ctx context.Context, i int) error {
-		items, _, err := sharedListing[S](ctx, c, ep, exprs[i])
+		items, _, err := sharedListing[S](ctx, c, ep, exprs[i], tap)
 		results[i] = items
 		return err
 	})
@@ -60,7 +66,7 @@ func list[S listed](ctx context.Context, c *Client, ep endpoint, q Query) (S, er
 		// is read whole, and the provider keeps the records asked for.
 		c.filterRefused.Store(ep.path, true)
 		c.retry.logWarn(ctx, "the API refused the filter parameter; reading unfiltered and filtering locally", map[string]any{"path": ep.path, "error": api.Error()})
-		items, _, err := sharedListing[S](ctx, c, ep, "")
+		items, _, err := sharedListing[S](ctx, c, ep, "", nil)
 		if err != nil {
 			return none, err
 		}
@@ -238,12 +244,17 @@ func (c *Client) smallerPages(ctx context.Context, ep endpoint, err error) bool 
 }
 
 // readCollection reads one filtered collection completely and
-// consistently, re-reading it when it changed underneath.
-func readCollection[S listed](ctx context.Context, c *Client, ep endpoint, filter string) (S, error) {
+// consistently, re-reading it when it changed underneath. told, if not
+// nil, is told of usage rows as their pages are joined (see RowsTap).
+func readCollection[S listed](ctx context.Context, c *Client, ep endpoint, filter string, told func(*UsageRows)) (S, error) {
 	var none S
-	detail := ""
+	detail, started := "", false
 	for read := 1; read <= maxConsistentReads; read++ {
-		items, changed, err := readOnce[S](ctx, c, ep, filter)
+		if started && told != nil {
+			told(nil) // the rows told so far are not the answer
+		}
+		started = true
+		items, changed, err := readOnce[S](ctx, c, ep, filter, told)
 		if err != nil && c.smallerPages(ctx, ep, err) {
 			read--
 			continue
@@ -262,7 +273,7 @@ func readCollection[S listed](ctx context.Context, c *Client, ep endpoint, filte
 
 // readOnce reads every page once. changed is non-empty when the pages
 // contradict each other (the collection changed during the read).
-func readOnce[S listed](ctx context.Context, c *Client, ep endpoint, filter string) (items S, changed string, err error) {
+func readOnce[S listed](ctx context.Context, c *Client, ep endpoint, filter string, told func(*UsageRows)) (items S, changed string, err error) {
 	first, err := fetchPage[S](ctx, c, ep, c.pageURL(ep, filter, 1))
 	if err != nil {
 		return items, "", err
@@ -270,16 +281,16 @@ func readOnce[S listed](ctx context.Context, c *Client, ep endpoint, filter stri
 	perFirst := view(first.Embedded.items).Len()
 	var asm *assembly[S]
 	if n, perPage, ok := first.plan(c.perPage(ep)); ok {
-		asm = newAssembly(first.Embedded.items, *first.Total)
+		asm = newAssembly(told, first.Embedded.items, *first.Total)
 		changed, err = fetchPagesConcurrently(ctx, c, ep, filter, asm, max(n, 1), countedPage(first, n, perPage))
 	} else if n, ok := lastPageNumber(c, ep, filter, first); ok {
-		asm = newAssembly(first.Embedded.items, n*perFirst)
+		asm = newAssembly(told, first.Embedded.items, n*perFirst)
 		changed, err = fetchPagesConcurrently(ctx, c, ep, filter, asm, n, linkedPage(first, n))
 	} else if c.isPageLink(first.Links.Next.href(), ep, filter, 2) {
-		asm = newAssembly(first.Embedded.items, perFirst)
+		asm = newAssembly(told, first.Embedded.items, perFirst)
 		changed, err = fetchPagesSpeculatively(ctx, c, ep, filter, first, asm)
 	} else {
-		asm = newAssembly(first.Embedded.items, perFirst)
+		asm = newAssembly(told, first.Embedded.items, perFirst)
 		changed, err = followNextLinks(ctx, c, ep, first, first, asm)
 	}
 	if err != nil || changed != "" {
@@ -307,15 +318,18 @@ type assembly[S listed] struct {
 	pending map[int]S
 	joined  joiner[S]
 	rows    int
+	// told, for usage, is told of the rows joined so far (see RowsTap).
+	told func(*UsageRows)
 }
 
 // newAssembly starts with page 1, room made for about rows records.
-func newAssembly[S listed](first S, rows int) *assembly[S] {
+func newAssembly[S listed](told func(*UsageRows), first S, rows int) *assembly[S] {
 	a := &assembly[S]{next: 1, pending: map[int]S{}, joined: newJoiner[S](rows)}
 	if b, ok := any(a.joined).(*UsageRowsBuilder); ok {
 		if like, ok := any(first).(*UsageRows); ok {
 			b.reserveLike(like, rows)
 		}
+		a.told = told
 	}
 	a.put(1, first)
 	return a
@@ -326,15 +340,20 @@ func (a *assembly[S]) put(num int, items S) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.pending[num] = items
+	joined := false
 	for {
 		p, ok := a.pending[a.next]
 		if !ok {
-			return
+			break
 		}
 		delete(a.pending, a.next)
 		a.joined.AddAll(p)
 		a.rows += view(p).Len()
 		a.next++
+		joined = true
+	}
+	if b, ok := any(a.joined).(*UsageRowsBuilder); ok && joined && a.told != nil {
+		a.told(b.Sofar())
 	}
 }
 

@@ -322,7 +322,7 @@ func (mc *monthCache) apiMonths(s *cacheScope, fromAPI []string) []string {
 // writes the closed ones to disk.
 func (mc *monthCache) readMonths(ctx context.Context, c *Client, s *cacheScope, months []string) (usageRows, error) {
 	key := listingKey{endpointUsage.path, "month-cache " + s.key + " " + strings.Join(months, ",")}
-	l := c.snapshot.join(ctx, key, func(ctx context.Context) (any, error) {
+	l := c.snapshot.join(ctx, key, func(ctx context.Context, _ *listing) (any, error) {
 		stamp := mc.clock().UTC()
 		rows, err := list[usageRows](ctx, c, endpointUsage, Query{AccountIDs: s.accounts, Months: months})
 		if err == nil {
@@ -338,7 +338,7 @@ func (mc *monthCache) readMonths(ctx context.Context, c *Client, s *cacheScope, 
 // and writes every closed month and the history.
 func (mc *monthCache) readWhole(ctx context.Context, c *Client, s *cacheScope) (usageRows, error) {
 	key := listingKey{endpointUsage.path, "month-cache " + s.key + " whole"}
-	l := c.snapshot.join(ctx, key, func(ctx context.Context) (any, error) {
+	l := c.snapshot.join(ctx, key, func(ctx context.Context, _ *listing) (any, error) {
 		stamp := mc.clock().UTC()
 		rows, err := list[usageRows](ctx, c, endpointUsage, Query{AccountIDs: s.accounts})
 		if err == nil {

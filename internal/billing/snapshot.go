@@ -37,6 +37,11 @@ type listing struct {
 	cancel  context.CancelFunc
 	// derived holds values computed once from records (indexes), by name.
 	derived sync.Map
+	// taps are told of a usage listing's rows as its pages arrive, and
+	// sofar is what they were told last (tap.go).
+	tapMu sync.Mutex
+	taps  []RowsTap
+	sofar *UsageRows
 }
 
 func (l *listing) finished() bool {
@@ -50,7 +55,7 @@ func (l *listing) finished() bool {
 
 // join returns the listing of key as one more waiter, starting its read
 // with read when there is none (or only a failed or abandoned one).
-func (s *snapshot) join(ctx context.Context, key listingKey, read func(context.Context) (any, error)) *listing {
+func (s *snapshot) join(ctx context.Context, key listingKey, read func(context.Context, *listing) (any, error)) *listing {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if l, ok := s.listings[key]; ok {
@@ -67,7 +72,8 @@ func (s *snapshot) join(ctx context.Context, key listingKey, read func(context.C
 	s.listings[key] = l
 	go func() {
 		defer cancel()
-		records, err := read(readCtx)
+		records, err := read(readCtx, l)
+		l.forgetSofar() // records hold it now
 		s.mu.Lock()
 		l.records, l.err = records, err
 		if err != nil && s.listings[key] == l {
@@ -131,11 +137,16 @@ func (s *snapshot) forget() {
 
 // sharedListing returns the records of ep under the server filter, read
 // at most once per Client. They are shared: callers must not modify them.
-func sharedListing[S listed](ctx context.Context, c *Client, ep endpoint, filter string) (S, *listing, error) {
+// A tap, if any, is told of a usage listing's rows while they are read.
+func sharedListing[S listed](ctx context.Context, c *Client, ep endpoint, filter string, tap RowsTap) (S, *listing, error) {
 	key := listingKey{ep.path, filter}
-	l := c.snapshot.join(ctx, key, func(ctx context.Context) (any, error) {
-		return readCollection[S](ctx, c, ep, filter)
+	l := c.snapshot.join(ctx, key, func(ctx context.Context, l *listing) (any, error) {
+		return readCollection[S](ctx, c, ep, filter, l.told)
 	})
+	if tap != nil {
+		l.tap(tap)
+		defer l.untap(tap)
+	}
 	return awaitRecords[S](ctx, c, key, l)
 }
 

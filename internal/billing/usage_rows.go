@@ -2,6 +2,7 @@ package billing
 
 import (
 	"encoding/binary"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -25,6 +26,9 @@ type UsageRows struct {
 	// strs are the distinct string values; a ref r > 0 is strs[r-1], and
 	// 0 is null.
 	strs []string
+	// origin names the builder of the set (0: none): the sets one builder
+	// gave out, the rows so far and the whole, extend one another.
+	origin uint64
 }
 
 // usageRow is one row: refs into the set's table and where its id and
@@ -313,9 +317,37 @@ func (b *UsageRowsBuilder) AddAll(set *UsageRows) {
 // Len is the number of rows added so far.
 func (b *UsageRowsBuilder) Len() int { return len(b.set.rows) }
 
+// Sofar is the set of the rows added so far, which the builder keeps
+// extending: it shares the builder's memory, which only ever grows, so
+// it stays valid and unchanged, and the set Build returns extends it.
+func (b *UsageRowsBuilder) Sofar() *UsageRows {
+	s := b.set
+	s.origin = b.originOf()
+	return &s
+}
+
+// Extends reports whether s holds prefix's rows as its first rows, with
+// the same refs: both came from one builder, prefix before s. A caller
+// that folded prefix then folds only the rows after it.
+func (s *UsageRows) Extends(prefix *UsageRows) bool {
+	return s != nil && prefix != nil && s.origin != 0 && s.origin == prefix.origin && prefix.Len() <= s.Len()
+}
+
+// originOf names the builder, once.
+func (b *UsageRowsBuilder) originOf() uint64 {
+	if b.set.origin == 0 {
+		b.set.origin = builderOrigins.Add(1)
+	}
+	return b.set.origin
+}
+
+// builderOrigins counts the builders named (see UsageRows.origin).
+var builderOrigins atomic.Uint64
+
 // Build returns the set of the rows added; the builder must not be used
 // after.
 func (b *UsageRowsBuilder) Build() *UsageRows {
+	b.originOf()
 	s := b.set
 	b.set, b.index, b.remaps = UsageRows{}, nil, nil
 	return &s

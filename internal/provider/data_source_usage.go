@@ -103,7 +103,7 @@ type usageFilter struct {
 // selectUsage reads those inputs and lists the usage the API can select:
 // one listing, the same for every data source that asks (the client
 // shares it, and the set is immutable).
-func selectUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) (usageFilter, *billing.UsageRows, diag.Diagnostics) {
+func selectUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config, tap *usageSummaryTap) (usageFilter, *billing.UsageRows, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	f := usageFilter{
 		accountIDs: stringsInput(ctx, cfg, "account_ids", &diags),
@@ -115,6 +115,9 @@ func selectUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config) 
 		return f, nil, diags
 	}
 	q := billing.Query{AccountIDs: f.accountIDs}
+	if tap != nil {
+		tap.keep, q.Tap = f.keep, tap
+	}
 	if f.hasFrom && f.hasTo && monthSpan(f.from, f.to) <= maxFilteredMonths {
 		months, err := billing.MonthsBetween(f.from, f.to)
 		if err != nil {
@@ -145,7 +148,7 @@ func (f usageFilter) keep(u usage) bool {
 }
 
 func readUsage(ctx context.Context, client *billing.Client, cfg tfsdk.Config, b *stateBuilder) diag.Diagnostics {
-	f, rows, diags := selectUsage(ctx, client, cfg)
+	f, rows, diags := selectUsage(ctx, client, cfg, nil)
 	if diags.HasError() {
 		return diags
 	}

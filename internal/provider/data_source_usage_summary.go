@@ -116,11 +116,12 @@ func readUsageSummary(ctx context.Context, client *billing.Client, cfg tfsdk.Con
 	if diags.HasError() {
 		return diags
 	}
-	f, rows, more := selectUsage(ctx, client, cfg)
+	tap := newUsageSummaryTap(by)
+	_, rows, more := selectUsage(ctx, client, cfg, tap)
 	if diags.Append(more...); diags.HasError() {
 		return diags
 	}
-	groups := summarizeUsage(rows, f.keep, by)
+	groups := tap.summarize(rows)
 	setList(b, "groups", usageGroupColumns, groups)
 	sums := currencySums{}
 	for i := range groups {

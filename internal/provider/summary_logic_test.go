@@ -276,7 +276,11 @@ func TestSummaryStreamedStateMatchesTFTypes(t *testing.T) {
 
 // BenchmarkUsageSummary sums 100,800 rows by account and month (16,800
 // groups, as the bench's Terraform row) and streams the groups. The rows
-// come in no particular order, as the API lists them.
+// come in no particular order, as the API lists them. "at the end" folds
+// the rows once the listing is whole; "tapped" is what is left after the
+// last page when a tap folded the pages as they came (250 rows each, the
+// last one left), and "tap, per page" what the tap does for each page
+// meanwhile.
 func BenchmarkUsageSummary(b *testing.B) {
 	records := benchUsage(100800)
 	for i := range records {
@@ -285,10 +289,17 @@ func BenchmarkUsageSummary(b *testing.B) {
 		records[i].TotalAmount = billing.Of(billing.Number(fmt.Sprintf("%d.%02d", i%1000, i%100)))
 	}
 	rand.New(rand.NewPCG(7, 8)).Shuffle(len(records), func(i, j int) { records[i], records[j] = records[j], records[i] })
-	rows := billing.UsageRowsOf(records)
+	by := []string{"account_id", "month"}
 	all := func(usage) bool { return true }
-	summarize := func() {
-		groups := summarizeUsage(rows, all, []string{"account_id", "month"})
+	// The listing as its pages are joined: the rows so far after each.
+	pages := billing.NewUsageRowsBuilder(len(records))
+	var sofar []*billing.UsageRows
+	for from := 0; from < len(records); from += 250 {
+		pages.AddAll(billing.UsageRowsOf(records[from:min(from+250, len(records))]))
+		sofar = append(sofar, pages.Sofar())
+	}
+	rows := pages.Build()
+	stream := func(groups []usageGroup) {
 		var buf bytes.Buffer
 		if err := encodeList(msgpack.NewEncoder(&buf), usageGroupColumns, groups); err != nil {
 			b.Fatal(err)
@@ -297,14 +308,46 @@ func BenchmarkUsageSummary(b *testing.B) {
 			b.Fatalf("%d groups", len(groups))
 		}
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		summarize()
+	tapAllButLast := func() *usageSummaryTap {
+		tap := newUsageSummaryTap(by)
+		tap.keep = all
+		for _, s := range sofar[:len(sofar)-1] {
+			tap.Rows(s)
+		}
+		return tap
 	}
-	b.StopTimer()
-	b.ReportMetric(testing.AllocsPerRun(1, summarize)/float64(rows.Len()), "allocs/row")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows.Len()), "ns/row")
+	perRow := func(b *testing.B, run func()) {
+		b.ReportMetric(testing.AllocsPerRun(1, run)/float64(rows.Len()), "allocs/row")
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows.Len()), "ns/row")
+	}
+	b.Run("at the end", func(b *testing.B) {
+		summarize := func() { stream(summarizeUsage(rows, all, by)) }
+		b.ReportAllocs()
+		for b.Loop() {
+			summarize()
+		}
+		b.StopTimer()
+		perRow(b, summarize)
+	})
+	b.Run("tapped", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			tap := tapAllButLast()
+			b.StartTimer()
+			stream(tap.summarize(rows))
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(rows.Len()), "ns/row")
+	})
+	b.Run("tap, per page", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			tapAllButLast()
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(sofar)-1), "ns/page")
+	})
 }
 
 // TestDecimalSumIsExact adds literals with the fast integer sum and with
@@ -397,6 +440,25 @@ func TestParseSmallDecimalIsExact(t *testing.T) {
 // the map of key numbers and the map of ranks: the same groups, in the
 // same order, as a plain reference that compares strings.
 func TestSummaryPathsAgree(t *testing.T) {
+	records := randomUsage(3000)
+	// Two sets joined, as the month cache joins months; the same strings
+	// serve several fields ("a", "USD").
+	b := billing.NewUsageRowsBuilder(len(records))
+	b.AddAll(billing.UsageRowsOf(records[:1500]))
+	b.AddAll(billing.UsageRowsOf(records[1500:]))
+	rows := b.Build()
+	keep := func(u usage) bool { return u.ProductID().Value != "P2" }
+	for _, by := range [][]string{{"account_id"}, {"month", "account_id"}, {"direction", "unit", "product_id", "type"}, usageKeyNames} {
+		want := referenceSummary(rows, keep, by)
+		for _, slots := range []int{directSlots(rows.Len()), 0, -1} {
+			checkSummary(t, fmt.Sprintf("by %v (slots %d)", by, slots), summarizeUsageWithin(rows, keep, by, slots), want, by)
+		}
+	}
+}
+
+// randomUsage is n rows of random keys from small sets, nulls and
+// strings that serve several fields ("a", "USD") included.
+func randomUsage(n int) []billing.Usage {
 	rng := rand.New(rand.NewPCG(3, 4))
 	pick := func(vals ...string) billing.Null[string] {
 		if v := vals[rng.IntN(len(vals))]; v != "" {
@@ -404,7 +466,7 @@ func TestSummaryPathsAgree(t *testing.T) {
 		}
 		return null
 	}
-	records := make([]billing.Usage, 3000)
+	records := make([]billing.Usage, n)
 	for i := range records {
 		records[i] = billing.Usage{
 			ID: fmt.Sprint(i), AccountID: pick("a", "b", "c", "d", ""), Month: pick("2024-01", "2024-02", "2023-12"),
@@ -416,26 +478,57 @@ func TestSummaryPathsAgree(t *testing.T) {
 			records[i].TotalAmount = billing.Null[billing.Number]{}
 		}
 	}
-	// Two sets joined, as the month cache joins months; the same strings
-	// serve several fields ("a", "USD").
-	b := billing.NewUsageRowsBuilder(len(records))
-	b.AddAll(billing.UsageRowsOf(records[:1500]))
-	b.AddAll(billing.UsageRowsOf(records[1500:]))
-	rows := b.Build()
+	return records
+}
+
+// checkSummary compares groups with the reference summary's lines.
+func checkSummary(t *testing.T, what string, got []usageGroup, want, by []string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d groups, want %d", what, len(got), len(want))
+	}
+	for i := range got {
+		if g := summaryLine(&got[i], by); g != want[i] {
+			t.Fatalf("%s group %d: %s, want %s", what, i, g, want[i])
+		}
+	}
+}
+
+// TestSummaryTapAgrees: the tap folds pages as they are told, a read
+// begun again included, and its summary of the rows that extend them is
+// the reference's; rows that extend nothing it was told are folded
+// afresh, to the same summary.
+func TestSummaryTapAgrees(t *testing.T) {
+	records := randomUsage(3000)
 	keep := func(u usage) bool { return u.ProductID().Value != "P2" }
 	for _, by := range [][]string{{"account_id"}, {"month", "account_id"}, {"direction", "unit", "product_id", "type"}, usageKeyNames} {
-		want := referenceSummary(rows, keep, by)
-		for _, slots := range []int{directSlots(rows.Len()), 0, -1} {
-			got := summarizeUsageWithin(rows, keep, by, slots)
-			if len(got) != len(want) {
-				t.Fatalf("by %v (slots %d): %d groups, want %d", by, slots, len(got), len(want))
-			}
-			for i := range got {
-				if g := summaryLine(&got[i], by); g != want[i] {
-					t.Fatalf("by %v (slots %d) group %d: %s, want %s", by, slots, i, g, want[i])
-				}
-			}
+		tap := newUsageSummaryTap(by)
+		tap.keep = keep
+		// A first read that stops after four pages, then the read again.
+		b := billing.NewUsageRowsBuilder(0)
+		for page := range 4 {
+			b.AddAll(billing.UsageRowsOf(records[page*250 : page*250+250]))
+			tap.Rows(b.Sofar())
 		}
+		tap.Rows(nil)
+		b = billing.NewUsageRowsBuilder(0)
+		for page := range 10 {
+			b.AddAll(billing.UsageRowsOf(records[page*250 : page*250+250]))
+			tap.Rows(b.Sofar())
+		}
+		// The last pages come with the whole, as the last page does.
+		for page := 10; page < 12; page++ {
+			b.AddAll(billing.UsageRowsOf(records[page*250 : page*250+250]))
+		}
+		rows := b.Build()
+		if tap.folded != 2500 {
+			t.Fatalf("by %v: the tap folded %d rows before the whole came, want 2,500", by, tap.folded)
+		}
+		want := referenceSummary(rows, keep, by)
+		checkSummary(t, fmt.Sprintf("by %v, tapped", by), tap.summarize(rows), want, by)
+
+		other := billing.UsageRowsOf(rows.Records())
+		checkSummary(t, fmt.Sprintf("by %v, rows the tap was not told", by), tap.summarize(other), want, by)
 	}
 }
 

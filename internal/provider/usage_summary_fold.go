@@ -33,16 +33,9 @@ func directSlots(rows int) int { return min(1<<22, 8*rows+4096) }
 // a group without hashing, and walking the table in order lists the
 // groups sorted. Other keys go through a map and a sort by the same ranks.
 func summarizeUsageWithin(rows *billing.UsageRows, keep func(usage) bool, by []string, slots int) []usageGroup {
-	fields := make([]billing.UsageField, 0, len(by)+1)
-	grouped := new([len(usageGroupKey{})]bool)
-	for _, name := range by {
-		fields = append(fields, usageKeys[name])
-		grouped[usageKeys[name]] = true
-	}
-	fields = append(fields, billing.UsageCurrency)
-	grouped[billing.UsageCurrency] = true
-
-	x := newGroupFold(rows, fields)
+	fields, grouped := groupFields(by)
+	x := &groupFold{rows: rows, fields: fields}
+	x.rankValues(nil)
 	switch {
 	case x.exact && slots >= 0 && x.span <= uint64(slots):
 		x.slot = make([]int32, x.span)
@@ -51,12 +44,31 @@ func summarizeUsageWithin(rows *billing.UsageRows, keep func(usage) bool, by []s
 	default:
 		x.wide = map[usageGroupKey]int32{}
 	}
-	for i := range rows.Len() {
-		if u := rows.Row(i); keep(u) {
-			x.find(i).add(u, rows.Ref(i, billing.UsageUnit))
+	x.fold(0, rows.Len(), keep)
+	return x.groups(grouped)
+}
+
+// groupFields are the fields a summary groups by: those named in by, in
+// that order, then currency; grouped marks them.
+func groupFields(by []string) (fields []billing.UsageField, grouped *[len(usageGroupKey{})]bool) {
+	fields = make([]billing.UsageField, 0, len(by)+1)
+	grouped = new([len(usageGroupKey{})]bool)
+	for _, name := range by {
+		fields = append(fields, usageKeys[name])
+		grouped[usageKeys[name]] = true
+	}
+	fields = append(fields, billing.UsageCurrency)
+	grouped[billing.UsageCurrency] = true
+	return fields, grouped
+}
+
+// fold adds rows [from, to) that keep selects to their groups.
+func (x *groupFold) fold(from, to int, keep func(usage) bool) {
+	for i := from; i < to; i++ {
+		if u := x.rows.Row(i); keep(u) {
+			x.find(i).add(u, x.rows.Ref(i, billing.UsageUnit))
 		}
 	}
-	return x.groups(grouped)
 }
 
 // groupFold is the state of one summary: the rank of every key value
@@ -73,36 +85,49 @@ type groupFold struct {
 	exact bool
 	// slot[n] is 1 + the group of key number n where numbers are few;
 	// index maps key numbers otherwise, and wide the ranks themselves
-	// where the numbers overflow.
-	slot  []int32
-	index map[uint64]int32
-	wide  map[usageGroupKey]int32
-	sums  []groupSums
-	first []int32 // a row of each group, for its key
+	// where the numbers overflow. byRefs maps the key's refs instead, for
+	// a fold that starts before every value is known to rank it (a tap).
+	slot   []int32
+	index  map[uint64]int32
+	wide   map[usageGroupKey]int32
+	byRefs map[usageGroupKey]int32
+	sums   []groupSums
+	first  []int32 // a row of each group, for its key
 }
 
-func newGroupFold(rows *billing.UsageRows, fields []billing.UsageField) *groupFold {
-	x := &groupFold{rows: rows, fields: fields, rank: make([][]uint32, len(fields)), radix: make([]uint64, len(fields))}
+// rankValues ranks the values of every field in x.rows, and sets the
+// radices and span of the key numbers they spell: in the rows at, or in
+// every row when at is nil.
+func (x *groupFold) rankValues(at []int32) {
+	x.rank, x.radix = make([][]uint32, len(x.fields)), make([]uint64, len(x.fields))
 	x.span, x.exact = 1, true
-	for k, f := range fields {
-		x.rank[k], x.radix[k] = rankValues(rows, f)
+	for k, f := range x.fields {
+		x.rank[k], x.radix[k] = rankValues(x.rows, f, at)
 		hi, lo := bits.Mul64(x.span, x.radix[k])
 		x.span, x.exact = lo, x.exact && hi == 0
 	}
-	return x
 }
 
-// rankValues ranks the values field f takes in rows: null 0, then the
-// distinct strings in order from 1 (equal strings rank equal). It returns
-// the ranks by ref and the number of ranks.
-func rankValues(rows *billing.UsageRows, f billing.UsageField) ([]uint32, uint64) {
+// rankValues ranks the values field f takes in the rows at (every row
+// when at is nil): null 0, then the distinct strings in order from 1
+// (equal strings rank equal). It returns the ranks by ref and the number
+// of ranks.
+func rankValues(rows *billing.UsageRows, f billing.UsageField, at []int32) ([]uint32, uint64) {
 	rank := make([]uint32, rows.Refs())
 	var used []uint32
-	for i := range rows.Len() {
+	see := func(i int) {
 		if r := rows.Ref(i, f); r != 0 && rank[r] == 0 {
 			rank[r] = 1
 			used = append(used, r)
 		}
+	}
+	if at == nil {
+		for i := range rows.Len() {
+			see(i)
+		}
+	}
+	for _, i := range at {
+		see(int(i))
 	}
 	value := func(r uint32) string { return rows.RefValue(r).Value }
 	slices.SortFunc(used, func(a, b uint32) int { return cmp.Compare(value(a), value(b)) })
@@ -123,6 +148,14 @@ func (x *groupFold) rankOf(i, k int) uint32 { return x.rank[k][x.rows.Ref(i, x.f
 func (x *groupFold) ranks(i int) (r usageGroupKey) {
 	for k := range x.fields {
 		r[k] = x.rankOf(i, k)
+	}
+	return r
+}
+
+// refs is row i's key as the refs of its values, in fields' order.
+func (x *groupFold) refs(i int) (r usageGroupKey) {
+	for k, f := range x.fields {
+		r[k] = x.rows.Ref(i, f)
 	}
 	return r
 }
@@ -148,6 +181,8 @@ func (x *groupFold) find(i int) *groupSums {
 		return &x.sums[x.slot[n]-1]
 	case x.index != nil:
 		return &x.sums[groupOf(x, x.index, x.number(i), i)]
+	case x.byRefs != nil:
+		return &x.sums[groupOf(x, x.byRefs, x.refs(i), i)]
 	}
 	return &x.sums[groupOf(x, x.wide, x.ranks(i), i)]
 }
