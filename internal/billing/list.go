@@ -318,8 +318,8 @@ type assembly[S listed] struct {
 	pending map[int]S
 	joined  joiner[S]
 	rows    int
-	// told, for usage, is told of the rows joined so far (see RowsTap).
-	told func(*UsageRows)
+	// tell, for usage read for taps, tells them the rows joined so far.
+	tell func()
 }
 
 // newAssembly starts with page 1, room made for about rows records.
@@ -329,7 +329,9 @@ func newAssembly[S listed](told func(*UsageRows), first S, rows int) *assembly[S
 		if like, ok := any(first).(*UsageRows); ok {
 			b.reserveLike(like, rows)
 		}
-		a.told = told
+		if told != nil {
+			a.tell = func() { told(b.Sofar()) }
+		}
 	}
 	a.put(1, first)
 	return a
@@ -352,8 +354,8 @@ func (a *assembly[S]) put(num int, items S) {
 		a.next++
 		joined = true
 	}
-	if b, ok := any(a.joined).(*UsageRowsBuilder); ok && joined && a.told != nil {
-		a.told(b.Sofar())
+	if joined && a.tell != nil {
+		a.tell()
 	}
 }
 

@@ -52,6 +52,7 @@ func (t *usageSummaryTap) summarize(rows *billing.UsageRows) []usageGroup {
 	// numbers are few, a table indexed by them lists the groups in order
 	// without a sort (16,800 groups sorted by their ranks: 12 ms).
 	x := t.x
+	x.byRefs = nil
 	x.rankValues(x.first)
 	if x.exact && x.span <= uint64(directSlots(rows.Len())) {
 		x.slot = make([]int32, x.span)
