@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"slices"
 	"strconv"
@@ -182,17 +183,24 @@ func (c nested[T, U]) encode(enc *msgpack.Encoder, r *T) error {
 	return encodeList(enc, c.cols, c.get(r))
 }
 
-// encodeList writes a list of objects straight from records.
+// encodeList writes a list of objects straight from records. The
+// attribute names, the same in every object, are encoded once: encoded
+// for each object they took a fifth of the time of a usage row.
 func encodeList[T any](enc *msgpack.Encoder, cols []column[T], items []T) error {
 	if err := enc.EncodeArrayLen(len(items)); err != nil {
 		return err
 	}
+	names, err := encodedNames(cols)
+	if err != nil {
+		return err
+	}
+	w := enc.Writer()
 	for i := range items {
 		if err := enc.EncodeMapLen(len(cols)); err != nil {
 			return err
 		}
-		for _, c := range cols {
-			if err := enc.EncodeString(c.name()); err != nil {
+		for j, c := range cols {
+			if _, err := w.Write(names[j]); err != nil {
 				return err
 			}
 			if err := c.encode(enc, &items[i]); err != nil {
@@ -201,6 +209,29 @@ func encodeList[T any](enc *msgpack.Encoder, cols []column[T], items []T) error 
 		}
 	}
 	return nil
+}
+
+// encodedNames are the columns' names as msgpack strings, in one buffer.
+func encodedNames[T any](cols []column[T]) ([][]byte, error) {
+	size := 0
+	for _, c := range cols {
+		size += 5 + len(c.name()) // a str32 header at most
+	}
+	all, names := make([]byte, 0, size), make([][]byte, len(cols))
+	for j, c := range cols {
+		start, name := len(all), c.name()
+		switch n := len(name); {
+		case n <= 31: // fixstr
+			all = append(all, 0xa0|byte(n))
+		case n <= math.MaxUint8: // str8
+			all = append(all, 0xd9, byte(n))
+		default:
+			return nil, fmt.Errorf("attribute name of %d bytes", n)
+		}
+		all = append(all, name...)
+		names[j] = all[start:len(all):len(all)]
+	}
+	return names, nil
 }
 
 // attributes declares the schema attributes of cols.
