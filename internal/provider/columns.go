@@ -215,7 +215,7 @@ func encodeList[T any](enc *msgpack.Encoder, cols []column[T], items []T) error 
 func encodedNames[T any](cols []column[T]) ([][]byte, error) {
 	size := 0
 	for _, c := range cols {
-		size += 5 + len(c.name()) // a str32 header at most
+		size += 2 + len(c.name()) // a str8 header at most
 	}
 	all, names := make([]byte, 0, size), make([][]byte, len(cols))
 	for j, c := range cols {

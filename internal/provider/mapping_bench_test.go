@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -100,4 +101,26 @@ func reportPerRow(b *testing.B, run func()) {
 	b.StopTimer()
 	b.ReportMetric(testing.AllocsPerRun(1, run)/benchRows, "allocs/row")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchRows, "ns/row")
+}
+
+// TestEncodedNames: attribute names written once as msgpack strings
+// decode to themselves, as fixstr and str8; longer ones are refused.
+func TestEncodedNames(t *testing.T) {
+	var cols []column[struct{}]
+	for _, n := range []int{1, 31, 32, 255} {
+		cols = append(cols, strCol[struct{}](strings.Repeat("n", n), "", nil))
+	}
+	names, err := encodedNames(cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, b := range names {
+		got, err := msgpack.NewDecoder(bytes.NewReader(b)).DecodeString()
+		if err != nil || got != cols[j].name() {
+			t.Errorf("name of %d bytes encoded as %x: decodes to %d bytes (%v)", len(cols[j].name()), b[:2], len(got), err)
+		}
+	}
+	if _, err := encodedNames([]column[struct{}]{strCol[struct{}](strings.Repeat("n", 256), "", nil)}); err == nil {
+		t.Error("a name of 256 bytes was encoded")
+	}
 }

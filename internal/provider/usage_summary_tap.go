@@ -4,8 +4,8 @@ import "github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
 
 // usageSummaryTap folds a usage listing's rows into a summary's groups
 // while its pages arrive (a billing.RowsTap), so that after the last page
-// only that page's rows, the ranking of the groups' keys and the sort are
-// left: a million rows summed in 0.25-0.3 s after the last page
+// only that page's rows, the ranking of the groups' keys and their order
+// are left: a million rows summed in 0.25-0.3 s after the last page
 // otherwise. Until every value is known its rank is not, so a group is
 // found by its key's refs, which the rows told so far share with the
 // rows that extend them.
