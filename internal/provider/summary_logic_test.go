@@ -529,6 +529,13 @@ func TestSummaryTapAgrees(t *testing.T) {
 
 		other := billing.UsageRowsOf(rows.Records())
 		checkSummary(t, fmt.Sprintf("by %v, rows the tap was not told", by), tap.summarize(other), want, by)
+
+		none := newUsageSummaryTap(by)
+		none.keep = func(usage) bool { return false }
+		none.Rows(rows)
+		if got := none.summarize(rows); len(got) != 0 {
+			t.Errorf("by %v, no row kept: %d groups", by, len(got))
+		}
 	}
 }
 

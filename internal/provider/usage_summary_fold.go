@@ -2,6 +2,7 @@ package provider
 
 import (
 	"cmp"
+	"iter"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -35,7 +36,7 @@ func directSlots(rows int) int { return min(1<<22, 8*rows+4096) }
 func summarizeUsageWithin(rows *billing.UsageRows, keep func(usage) bool, by []string, slots int) []usageGroup {
 	fields, grouped := groupFields(by)
 	x := &groupFold{rows: rows, fields: fields}
-	x.rankValues(nil)
+	x.rankValues(everyRow(rows))
 	switch {
 	case x.exact && slots >= 0 && x.span <= uint64(slots):
 		x.slot = make([]int32, x.span)
@@ -60,6 +61,28 @@ func groupFields(by []string) (fields []billing.UsageField, grouped *[len(usageG
 	fields = append(fields, billing.UsageCurrency)
 	grouped[billing.UsageCurrency] = true
 	return fields, grouped
+}
+
+// everyRow yields the index of every row of rows.
+func everyRow(rows *billing.UsageRows) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for i := range rows.Len() {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
+
+// rowsAt yields the rows at.
+func rowsAt(at []int32) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for _, i := range at {
+			if !yield(int(i)) {
+				return
+			}
+		}
+	}
 }
 
 // fold adds rows [from, to) that keep selects to their groups.
@@ -95,10 +118,10 @@ type groupFold struct {
 	first  []int32 // a row of each group, for its key
 }
 
-// rankValues ranks the values of every field in x.rows, and sets the
-// radices and span of the key numbers they spell: in the rows at, or in
-// every row when at is nil.
-func (x *groupFold) rankValues(at []int32) {
+// rankValues ranks the values every field takes in the rows of x.rows
+// that at yields, and sets the radices and span of the key numbers they
+// spell.
+func (x *groupFold) rankValues(at iter.Seq[int]) {
 	x.rank, x.radix = make([][]uint32, len(x.fields)), make([]uint64, len(x.fields))
 	x.span, x.exact = 1, true
 	for k, f := range x.fields {
@@ -108,26 +131,17 @@ func (x *groupFold) rankValues(at []int32) {
 	}
 }
 
-// rankValues ranks the values field f takes in the rows at (every row
-// when at is nil): null 0, then the distinct strings in order from 1
-// (equal strings rank equal). It returns the ranks by ref and the number
-// of ranks.
-func rankValues(rows *billing.UsageRows, f billing.UsageField, at []int32) ([]uint32, uint64) {
+// rankValues ranks the values field f takes in the rows at yields: null
+// 0, then the distinct strings in order from 1 (equal strings rank
+// equal). It returns the ranks by ref and the number of ranks.
+func rankValues(rows *billing.UsageRows, f billing.UsageField, at iter.Seq[int]) ([]uint32, uint64) {
 	rank := make([]uint32, rows.Refs())
 	var used []uint32
-	see := func(i int) {
+	for i := range at {
 		if r := rows.Ref(i, f); r != 0 && rank[r] == 0 {
 			rank[r] = 1
 			used = append(used, r)
 		}
-	}
-	if at == nil {
-		for i := range rows.Len() {
-			see(i)
-		}
-	}
-	for _, i := range at {
-		see(int(i))
 	}
 	value := func(r uint32) string { return rows.RefValue(r).Value }
 	slices.SortFunc(used, func(a, b uint32) int { return cmp.Compare(value(a), value(b)) })
