@@ -18,11 +18,14 @@ type RowsTap interface {
 
 // tap adds t to the taps of l while it is read, telling it at once of the
 // rows read so far. A listing already read is not tapped: its records
-// are all there.
+// are all there. Nor is one that has read more than maxCatchUp rows: the
+// tap would hold the read up while it caught up (a summary folds a
+// million rows in about a second by refs), and its caller folds them once
+// whole instead.
 func (l *listing) tap(t RowsTap) {
 	l.tapMu.Lock()
 	defer l.tapMu.Unlock()
-	if l.finished() {
+	if l.finished() || l.sofar.Len() > maxCatchUp {
 		return
 	}
 	l.taps = append(l.taps, t)
@@ -30,6 +33,10 @@ func (l *listing) tap(t RowsTap) {
 		t.Rows(l.sofar)
 	}
 }
+
+// maxCatchUp is the most rows a tap added during a read is told at once:
+// forty pages, a few milliseconds of a summary's fold.
+const maxCatchUp = 10_000
 
 // untap removes t from the taps of l.
 func (l *listing) untap(t RowsTap) {

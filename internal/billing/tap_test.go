@@ -161,3 +161,62 @@ func TestTapOfAListingAlreadyRead(t *testing.T) {
 		}
 	}
 }
+
+// TestTapAddedLate: a tap added once a read has told more than
+// maxCatchUp rows is not told at all (it would hold the read up while it
+// caught up); its caller gets the same rows, to fold whole.
+func TestTapAddedLate(t *testing.T) {
+	f := newFakeAPI(t)
+	f.pageSize = 250
+	data := genUsage(12000, 50)
+	setRecords(f, endpointUsage.path, data)
+	release := make(chan struct{})
+	f.hook = func(_ http.ResponseWriter, r *http.Request, _ int) bool {
+		if r.URL.Query().Get("page") == "48" {
+			select {
+			case <-release:
+			case <-time.After(10 * time.Second):
+			}
+		}
+		return false
+	}
+	c := f.client(func(cfg *Config) { cfg.RequestsPerSecond = 1000 })
+	early, late := &recordingTap{}, &recordingTap{}
+	type result struct {
+		rows *UsageRows
+		err  error
+	}
+	first := make(chan result, 1)
+	go func() {
+		rows, err := c.Usage(context.Background(), Query{Tap: early})
+		first <- result{rows, err}
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		if told := early.calls(); len(told) > 0 && told[len(told)-1].Len() == 47*250 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pages before the last were not told")
+		}
+	}
+	second := make(chan result, 1)
+	go func() {
+		rows, err := c.Usage(context.Background(), Query{Tap: late})
+		second <- result{rows, err}
+	}()
+	waitForWaiters(t, c, listingKey{endpointUsage.path, ""}, 2)
+	close(release)
+	a, b := <-first, <-second
+	if a.err != nil || b.err != nil {
+		t.Fatal(a.err, b.err)
+	}
+	if a.rows != b.rows || a.rows.Len() != len(data) {
+		t.Fatalf("the two callers got different rows, or %d rows of %d", a.rows.Len(), len(data))
+	}
+	if n := len(late.calls()); n != 0 {
+		t.Errorf("a tap added after %d rows was told %d times, want none", 47*250, n)
+	}
+	if told := early.calls(); !a.rows.Extends(told[len(told)-1]) || told[len(told)-1].Len() != len(data) {
+		t.Error("the tap added first was not told every row")
+	}
+}
