@@ -20,7 +20,8 @@ type RowsTap interface {
 // rows read so far. A listing already read is not tapped: its records
 // are all there. Nor is one that has read more than maxCatchUp rows: the
 // tap would hold the read up while it caught up (a summary folds a
-// million rows in about a second by refs), and its caller folds them once
+// million rows by their keys' refs in about a sixth of a second, and each
+// tap added late would take as long), and its caller folds them once
 // whole instead.
 func (l *listing) tap(t RowsTap) {
 	l.tapMu.Lock()
