@@ -12,10 +12,8 @@ import "github.com/talkdesk/terraform-provider-talkdesk/internal/billing"
 type usageSummaryTap struct {
 	by   []string
 	keep func(usage) bool
-	// x is the fold of the rows told so far (nil before any), folded
-	// the number of them.
-	x      *groupFold
-	folded int
+	// x is the fold of the rows told so far (x.rows; nil before any).
+	x *groupFold
 }
 
 func newUsageSummaryTap(by []string) *usageSummaryTap { return &usageSummaryTap{by: by} }
@@ -24,16 +22,22 @@ func newUsageSummaryTap(by []string) *usageSummaryTap { return &usageSummaryTap{
 // not extend the last (the listing read again), it folds afresh.
 func (t *usageSummaryTap) Rows(sofar *billing.UsageRows) {
 	if t.x == nil || !sofar.Extends(t.x.rows) {
-		t.x, t.folded = nil, 0
+		t.x = nil
 		if sofar == nil {
 			return
 		}
 		fields, _ := groupFields(t.by)
 		t.x = &groupFold{fields: fields, byRefs: map[usageGroupKey]int32{}}
 	}
-	t.x.rows = sofar
-	t.x.fold(t.folded, sofar.Len(), t.keep)
-	t.folded = sofar.Len()
+	t.x.extend(sofar, t.keep)
+}
+
+// extend folds the rows of rows after those x.rows held (rows extends
+// them), and holds rows.
+func (x *groupFold) extend(rows *billing.UsageRows, keep func(usage) bool) {
+	from := x.rows.Len()
+	x.rows = rows
+	x.fold(from, rows.Len(), keep)
 }
 
 // summarize is the summary of rows: the tap's fold, finished, where rows
@@ -44,9 +48,7 @@ func (t *usageSummaryTap) summarize(rows *billing.UsageRows) []usageGroup {
 		return summarizeUsage(rows, t.keep, t.by)
 	}
 	_, grouped := groupFields(t.by)
-	t.x.rows = rows
-	t.x.fold(t.folded, rows.Len(), t.keep)
-	t.folded = rows.Len()
+	t.x.extend(rows, t.keep)
 	// Every value of a grouped field that a kept row has is in some
 	// group's first row: ranking those ranks them all. Where the keys'
 	// numbers are few, a table indexed by them lists the groups in order
