@@ -295,7 +295,7 @@ func (a *adaptiveLimiter) observe(ctx context.Context, sent, now time.Time, stat
 	if status == http.StatusTooManyRequests {
 		if a.host == nil || a.hostThrottled(ctx, sent, now) != nil {
 			a.mu.Lock()
-			a.throttledLocked(ctx, sent, now, alone)
+			a.throttledLocked(ctx, sent, now, now, alone)
 			a.mu.Unlock()
 		}
 		return
@@ -359,11 +359,13 @@ type grantScale struct {
 // alone is the scale of a process that shares its pace with none.
 var alone = grantScale{share: 1}
 
-// throttledLocked handles a 429 for a request sent at sent, and reports
-// whether it lowered the pace; scale turns what this process measured
-// into what every process sharing its pace was granted.
-func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Time, scale grantScale) bool {
-	average(&a.refusalTrip, now.Sub(sent))
+// throttledLocked handles a 429 for a request sent at sent and answered
+// at answered, decided at now, and reports whether it lowered the pace;
+// scale turns what this process measured into what every process sharing
+// its pace was granted. A decrease starts at now: a request sent before
+// it was sent at the old pace.
+func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, answered, now time.Time, scale grantScale) bool {
+	average(&a.refusalTrip, answered.Sub(sent))
 	if sent.Before(a.mark) {
 		return false // sent before the last decrease: the same burst
 	}
@@ -380,7 +382,7 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 		return true
 	}
 	// Requests sent in the last round trip may not be answered yet.
-	end := now.Add(-a.roundTrip * 5 / 4)
+	end := answered.Add(-a.roundTrip * 5 / 4)
 	if sent.Before(end) {
 		end = sent
 	}
@@ -400,7 +402,7 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, now time.Ti
 	if !unmeasured {
 		from, probe := a.measureFrom(end)
 		granted = a.grantedBetween(from, end) * scale.share
-		last = a.lastSecondGrant(end, scale)
+		last = a.lastSecondGrant(end, sent, scale)
 		if probe {
 			settle = probeSettleShare
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -230,7 +231,8 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // TestProbeTurnsInGroups: settled, turns are sent at random points of
-// their intervals; probing, the host's turns are aligned to spans of a
+// their intervals (at their starts where the quota counts in windows);
+// probing, the host's turns are aligned to spans of a
 // group's intervals, so that those due within one span go together.
 func TestProbeTurnsInGroups(t *testing.T) {
 	const pace = 25
@@ -238,7 +240,7 @@ func TestProbeTurnsInGroups(t *testing.T) {
 	distinct := map[time.Duration]bool{}
 	for range 100 {
 		var b hostpace.Board
-		place(&b, pace, 0)
+		place(&b, pace, 0, false)
 		if b.Offset < 0 || b.Offset >= interval || b.Align != 0 {
 			t.Fatalf("settled turn placed %v into its interval of %v, aligned to %v", b.Offset, interval, b.Align)
 		}
@@ -246,6 +248,10 @@ func TestProbeTurnsInGroups(t *testing.T) {
 	}
 	if len(distinct) < 50 {
 		t.Errorf("settled turns took %d distinct places of 100", len(distinct))
+	}
+	var known hostpace.Board
+	if place(&known, pace, 0, true); known.Offset != 0 || known.Align != 0 {
+		t.Errorf("settled turn against windows placed %v into its interval, aligned to %v; want at its start, not aligned", known.Offset, known.Align)
 	}
 	for _, c := range []struct {
 		probing       bool
@@ -257,7 +263,7 @@ func TestProbeTurnsInGroups(t *testing.T) {
 	}
 	for _, group := range []int{2, probeGroup} {
 		var b hostpace.Board
-		place(&b, pace, group)
+		place(&b, pace, group, false)
 		if want := time.Duration(group) * interval; b.Align != want || b.Offset != 0 {
 			t.Errorf("probing turn in groups of %d aligned to %v with offset %v, want %v and none", group, b.Align, b.Offset, want)
 		}
@@ -316,20 +322,63 @@ func TestDecreaseVoidsHeldTurn(t *testing.T) {
 	}
 }
 
+// TestHostRefusalRecordedBeforeDecision: a 429 goes on the host's record
+// at once, and the decrease waits mateWait for the refusals of the turns
+// sent with it to be there too: the second's grant it reads counts the
+// turns of the group that the window let through, and only those.
+func TestHostRefusalRecordedBeforeDecision(t *testing.T) {
+	a, b := twoLimitersOfOneHost(t, 25)
+	ctx := context.Background()
+	for _, l := range []*adaptiveLimiter{a, b, a} { // a's second turn sees b
+		if err := l.Wait(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := time.Now()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.observe(ctx, sent, time.Now(), http.StatusTooManyRequests, http.Header{})
+	}()
+	time.Sleep(mateWait / 4)
+	var refused []int64
+	var rate float64
+	if err := b.host.pace.Peek(ctx, func(bd hostpace.Board) {
+		d, _ := decisionOf(bd)
+		refused, rate = d.Refused, bd.Rate
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(refused, sent.UnixNano()) || rate != 25 {
+		t.Errorf("during the wait: the host's refusals %v (want %d among them), pace %v (want 25, not lowered yet)", refused, sent.UnixNano(), rate)
+	}
+	<-done
+	if got := a.Rate(); got != 12.5 {
+		t.Errorf("pace after the wait: %v, want the first cut (12.5)", got)
+	}
+}
+
 // TestHostLastSecondGrant: processes sharing the host's pace read a
 // second's grant from the host's send times less the host's refusals
-// (not their own answers scaled), and have no reading where the host's
+// (not their own answers scaled), over the second that ends with the
+// refused request's own group (the turns sent with it, which the window
+// let through or refused like it), and have no reading where the host's
 // record does not reach back a second.
 func TestHostLastSecondGrant(t *testing.T) {
 	a := newAdaptiveLimiter(25, nil)
 	t0 := time.Now()
 	a.mark = t0
-	end := t0.Add(3 * time.Second)
+	refusedAt := t0.Add(3 * time.Second)
 	var sent []time.Time
-	for i := range 60 { // 20 a second over the last 3 s
-		sent = append(sent, t0.Add(time.Duration(i)*50*time.Millisecond))
+	for i := range 60 { // 20 a second over the 3 s before the refused one's group
+		sent = append(sent, t0.Add(time.Duration(i)*50*time.Millisecond+10*time.Millisecond))
 	}
-	refused := []int64{end.Add(-300 * time.Millisecond).UnixNano(), end.Add(-2 * time.Second).UnixNano(), end.UnixNano()}
+	for range 4 { // the refused request's group
+		sent = append(sent, refusedAt)
+	}
+	// Refused: one turn 300 ms before, one 2 s before (outside the second),
+	// and two of the group, the refused request itself included.
+	refused := []int64{refusedAt.Add(-300 * time.Millisecond).UnixNano(), refusedAt.Add(-2 * time.Second).UnixNano(), refusedAt.UnixNano(), refusedAt.Add(time.Millisecond).UnixNano()}
 	// The host's record, as the board's SentBetween counts it.
 	record := func(sent []time.Time) func(from, to time.Time) (int, bool) {
 		return func(from, to time.Time) (n int, covered bool) {
@@ -344,15 +393,18 @@ func TestHostLastSecondGrant(t *testing.T) {
 	}
 	// This process's own answers: 2 accepted in the second, which scaled
 	// by a share of 6 would read 12.
-	a.answers = []answer{{sent: end.Add(-500 * time.Millisecond), accepted: true}, {sent: end.Add(-100 * time.Millisecond), accepted: true}}
-	got := a.lastSecondGrant(end, grantScale{share: 6, hostSent: record(sent), hostRefused: refused})
-	if got != 19 { // 20 sent in [end-1s, end), 1 of them refused
-		t.Errorf("host's last second: %v req/s, want 19", got)
+	a.answers = []answer{{sent: refusedAt.Add(-500 * time.Millisecond), accepted: true}, {sent: refusedAt.Add(-100 * time.Millisecond), accepted: true}}
+	// The request's answer came back a round trip after it was sent: the
+	// reading still ends with its group.
+	end := refusedAt.Add(-60 * time.Millisecond)
+	got := a.lastSecondGrant(end, refusedAt, grantScale{share: 6, hostSent: record(sent), hostRefused: refused})
+	if got != 21 { // 20 + 4 sent in the second, 1 + 2 of them refused
+		t.Errorf("host's last second: %v req/s, want 21", got)
 	}
-	if got := a.lastSecondGrant(end, grantScale{share: 6, hostSent: record(sent[50:])}); got != 0 {
+	if got := a.lastSecondGrant(end, refusedAt, grantScale{share: 6, hostSent: record(sent[50:])}); got != 0 {
 		t.Errorf("a record that begins within the second: %v req/s, want no reading (0)", got)
 	}
-	if got := a.lastSecondGrant(end, alone); got != 2 {
+	if got := a.lastSecondGrant(refusedAt, refusedAt, alone); got != 2 {
 		t.Errorf("alone: %v req/s, want its own accepted answers (2)", got)
 	}
 }

@@ -70,66 +70,119 @@ const trialCeiling = 0.9
 const windowEvidence = 0.05
 
 // lastSecondGrant is the rate of accepted requests among those sent in
-// the second before end, or 0 when the measurement spans less.
+// the second before a refusal of a request sent at sent, or 0 when the
+// measurement spans less.
 //
-// Processes that share the host's pace count the host's turns sent in
-// that second less the host's refusals among them. Their own answers
-// scaled by their share of the span's turns read up to a tenth above the
-// quota left to them (six Terraform applies beside a 5 req/s client on a
-// sliding window: 22 of 20 req/s), enough for the trial to settle them
-// above it and be refused. Where the host's record does not reach back a
-// second, there is no reading.
-func (a *adaptiveLimiter) lastSecondGrant(end time.Time, scale grantScale) float64 {
+// A process alone reads its own answers over the second before end
+// (answers to requests sent since may be on the way). Processes that
+// share the host's pace read the host's record: its turns sent in the
+// second that ends with the refused request's group (the turns sent at
+// the same instant, which the window let through or refused alike), less
+// the host's refusals among them, the group's included, which the
+// decision waited for (mateWait). Six Terraform applies beside a 5 req/s
+// client on a sliding window, where the server counted 20 of ours in the
+// second before each refusal: their own answers scaled by their share of
+// the span's turns read up to 22, enough for a trial to settle above the
+// quota and be refused; the host's record over the second before end, a
+// round trip before the refusal, read 16-20 (a probe's last round trip is
+// its densest), so that the pace settled at 15-18 req/s (1.21-1.27 x the
+// leftover quota's time); ending before the refused request's group, 17;
+// with the group before its mates' refusals were on the record, 20-23;
+// as here, 19-21. Where the host's record does not reach back a second,
+// there is no reading.
+func (a *adaptiveLimiter) lastSecondGrant(end, sent time.Time, scale grantScale) float64 {
+	if scale.hostSent == nil {
+		from := end.Add(-time.Second)
+		if from.Before(a.mark) {
+			return 0
+		}
+		return a.grantedBetween(from, end)
+	}
+	end = sent.Add(sameInstant)
 	from := end.Add(-time.Second)
 	if from.Before(a.mark) {
 		return 0
-	}
-	if scale.hostSent == nil {
-		return a.grantedBetween(from, end)
 	}
 	n, covered := scale.hostSent(from, end)
 	if !covered {
 		return 0
 	}
 	for _, t := range scale.hostRefused {
-		if t >= from.UnixNano() && t < end.UnixNano() {
+		if t >= from.UnixNano() && t < end.Add(sameInstant).UnixNano() {
 			n--
 		}
 	}
 	return float64(max(n, 0)) / end.Sub(from).Seconds()
 }
 
+// sameInstant is how close to a refused request's send time the host's
+// turns are taken for its group, sent with it (the host's record holds
+// when turns were due; a process sends a little after).
+const sameInstant = 5 * time.Millisecond
+
+// windowSettle is the share of a window's reading the pace settles at
+// once the quota is known to count in windows, and windowQuietMax the
+// longest quiet spell between its probes there. A window saves nothing
+// for a probe: the tenth under the grant that lets a bucket fill again is
+// only time lost there, and each probe fills the window, is refused, and
+// waits for it to slide. Six Terraform applies on one host beside a 5
+// req/s client on a sliding window, with the host's reading of 19-21:
+// settled at 90% and probing every 2-3 s, 1.19-1.27 x the leftover
+// quota's time; at 95% and up to 6 s, 1.11-1.15 x.
+//
+// The quota is known to count in windows once a trial of the window's
+// reading lasted a quiet spell (see trialFailedLocked); from then on no
+// trial is made, and a refusal while settled, which a window gives when
+// the other clients' arrivals meet a full second, lowers the pace under
+// the new reading instead of taking the quota for a bucket (that verdict,
+// on a window, settled each probe lower than the last: 13 req/s of the 20
+// left, 1.38-1.40 x).
+const (
+	windowSettle   = 0.95
+	windowQuietMax = 6 * time.Second
+)
+
 // settleLocked chooses the pace after a 429 measured a grant over the
 // span (granted) and over its last second (last), given the share of the
 // grant to settle at; it returns the pace and the grant it settled under.
 func (a *adaptiveLimiter) settleLocked(granted, last, settle float64) (next, grant float64) {
-	bound := func(g float64) float64 {
-		return min(max(g*settle, a.current*deepestCut), a.current*gentlestCut)
+	bound := func(g, share float64) float64 {
+		return min(max(g*share, a.current*deepestCut), a.current*gentlestCut)
 	}
-	// A probe refused at the grant it started from: wait longer before the
-	// next one. A new level of grant: probe again soon.
-	sameLevel := a.probing && a.estimate > 0 && math.Abs(granted-a.estimate) <= sameLevel*a.estimate
-	if sameLevel {
-		a.quiet = min(a.quiet*3/2, quietMax)
-	} else {
-		a.quiet = quietBase
+	usable := last > 0 && last < trialCeiling*a.ceiling
+	if a.model == windowLike && usable {
+		// Known windows: the last second's reading is the grant.
+		a.pauseAfterProbeLocked(last, windowQuietMax)
+		a.estimate = last
+		return bound(last, windowSettle), last
 	}
-	bucketNext := bound(granted)
+	sameLevel := a.pauseAfterProbeLocked(granted, quietMax)
+	bucketNext := bound(granted, settle)
 	if sameLevel {
 		bucketNext = min(bucketNext, a.settledRate)
 	}
 	next, grant = bucketNext, granted
-	windowNext := bound(last)
-	evidence := 1 + windowEvidence
-	if a.model == windowLike {
-		evidence = 1
-	}
-	if last > 0 && a.model != bucketLike && last < trialCeiling*a.ceiling && windowNext > bucketNext*evidence {
+	windowNext := bound(last, settle)
+	if usable && a.model == unknownModel && windowNext > bucketNext*(1+windowEvidence) {
 		a.trial, a.fallback = true, trialFallback{pace: bucketNext, grant: granted}
 		next, grant = windowNext, last
 	}
 	a.estimate = grant
 	return next, grant
+}
+
+// pauseAfterProbeLocked sets the next quiet spell after a probe refused
+// at grant: a probe refused at the grant it started from waits longer
+// before the next one (up to longest); a new level of grant probes again
+// soon. It reports whether the level was the same.
+func (a *adaptiveLimiter) pauseAfterProbeLocked(grant float64, longest time.Duration) bool {
+	same := a.probing && a.estimate > 0 && math.Abs(grant-a.estimate) <= sameLevel*a.estimate
+	if same {
+		a.quiet = min(a.quiet*3/2, longest)
+	} else {
+		a.quiet = quietBase
+	}
+	return same
 }
 
 // trialFallback is where the bucket's reading settled the pace when the
