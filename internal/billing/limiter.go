@@ -349,11 +349,15 @@ func (a *adaptiveLimiter) grantedBetween(from, to time.Time) float64 {
 // every process sharing its pace was granted: share scales the grant of
 // a span; hostSent (the board's SentBetween) and hostRefused (Unix ns),
 // when the host's processes share the pace, count their turns sent and
-// their requests refused, which give a second's grant directly.
+// their requests refused, which give a second's grant directly; where
+// several processes share it and the refused request's group is on the
+// record, the second's grant is read through that group, sent at group
+// (see lastSecondGrant).
 type grantScale struct {
 	share       float64
 	hostSent    func(from, to time.Time) (n int, covered bool)
 	hostRefused []int64
+	group       time.Time
 }
 
 // alone is the scale of a process that shares its pace with none.
@@ -402,7 +406,7 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, answered, n
 	if !unmeasured {
 		from, probe := a.measureFrom(end)
 		granted = a.grantedBetween(from, end) * scale.share
-		last = a.lastSecondGrant(end, sent, scale)
+		last = a.lastSecondGrant(end, scale)
 		if probe {
 			settle = probeSettleShare
 		}
@@ -421,7 +425,7 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, answered, n
 		next, granted = a.fallBackLocked()
 	case granted > 0:
 		why = "429: settling under the measured grant"
-		next, granted = a.settleLocked(granted, last, settle)
+		next, granted = a.settleLocked(granted, last, settle, !scale.group.IsZero())
 	}
 	if a.signals > 0 && !a.probing && !trialFailed {
 		a.crowd++ // settled, and still refused

@@ -304,6 +304,9 @@ func (a *adaptiveLimiter) hostThrottled(ctx context.Context, sent, now time.Time
 		a.adoptLocked(ctx, b)
 		h := a.host
 		scale := grantScale{share: a.hostShareLocked(b), hostSent: b.SentBetween, hostRefused: h.refused}
+		if shared {
+			scale.group = sent
+		}
 		lowered := a.throttledLocked(ctx, sent, now, decided, scale)
 		// On the host's record of refusals, whether it lowered the pace
 		// or not (after the reading, which shares the record's array). A

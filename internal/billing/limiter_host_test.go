@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -379,33 +380,76 @@ func TestHostLastSecondGrant(t *testing.T) {
 	// Refused: one turn 300 ms before, one 2 s before (outside the second),
 	// and two of the group, the refused request itself included.
 	refused := []int64{refusedAt.Add(-300 * time.Millisecond).UnixNano(), refusedAt.Add(-2 * time.Second).UnixNano(), refusedAt.UnixNano(), refusedAt.Add(time.Millisecond).UnixNano()}
-	// The host's record, as the board's SentBetween counts it.
-	record := func(sent []time.Time) func(from, to time.Time) (int, bool) {
-		return func(from, to time.Time) (n int, covered bool) {
-			for _, t := range sent {
-				covered = covered || !t.After(from)
-				if !t.Before(from) && t.Before(to) {
-					n++
-				}
-			}
-			return n, covered
-		}
-	}
 	// This process's own answers: 2 accepted in the second, which scaled
 	// by a share of 6 would read 12.
 	a.answers = []answer{{sent: refusedAt.Add(-500 * time.Millisecond), accepted: true}, {sent: refusedAt.Add(-100 * time.Millisecond), accepted: true}}
 	// The request's answer came back a round trip after it was sent: the
 	// reading still ends with its group.
 	end := refusedAt.Add(-60 * time.Millisecond)
-	got := a.lastSecondGrant(end, refusedAt, grantScale{share: 6, hostSent: record(sent), hostRefused: refused})
+	got := a.lastSecondGrant(end, grantScale{share: 6, hostSent: hostRecord(sent), hostRefused: refused, group: refusedAt})
 	if got != 21 { // 20 + 4 sent in the second, 1 + 2 of them refused
 		t.Errorf("host's last second: %v req/s, want 21", got)
 	}
-	if got := a.lastSecondGrant(end, refusedAt, grantScale{share: 6, hostSent: record(sent[50:])}); got != 0 {
+	if got := a.lastSecondGrant(end, grantScale{share: 6, hostSent: hostRecord(sent[50:]), group: refusedAt}); got != 0 {
 		t.Errorf("a record that begins within the second: %v req/s, want no reading (0)", got)
 	}
-	if got := a.lastSecondGrant(refusedAt, refusedAt, alone); got != 2 {
+	if got := a.lastSecondGrant(refusedAt, alone); got != 2 {
 		t.Errorf("alone: %v req/s, want its own accepted answers (2)", got)
+	}
+}
+
+// hostRecord counts the host's turns sent in [from, to) as the board's
+// SentBetween does.
+func hostRecord(sent []time.Time) func(from, to time.Time) (int, bool) {
+	return func(from, to time.Time) (n int, covered bool) {
+		for _, t := range sent {
+			covered = covered || !t.After(from)
+			if !t.Before(from) && t.Before(to) {
+				n++
+			}
+		}
+		return n, covered
+	}
+}
+
+// TestHostKnownWindows: processes sharing the host's pace, once their
+// quota is known to count in windows, settle at windowSettle of the
+// host's last second, with no trial, and a refusal while settled (the
+// other clients' arrivals met a full window) settles under the new
+// reading instead of taking the quota for a bucket.
+func TestHostKnownWindows(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := newAdaptiveLimiter(25, nil)
+	a.host = &hostShare{members: 2}
+	a.model, a.signals, a.estimate, a.settledRate, a.probing = windowLike, 3, 20, 19, true
+	a.mark, a.lastSignal, a.roundTrip = t0, t0, 50*time.Millisecond
+	a.setLocked(t0, 25)
+	var sent []time.Time
+	for i := range 40 { // 20 a second, all let through
+		at := t0.Add(10*time.Millisecond + time.Duration(i)*50*time.Millisecond)
+		sent = append(sent, at)
+		a.accepted(at, at.Add(50*time.Millisecond))
+	}
+	refuse := func(at time.Time) {
+		sent = append(sent, at)
+		scale := grantScale{share: 1, hostSent: hostRecord(sent), hostRefused: []int64{at.UnixNano()}, group: at}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.throttledLocked(ctx, at, at.Add(time.Millisecond), at.Add(mateWait), scale)
+	}
+	refuse(t0.Add(2 * time.Second))
+	if got, want := a.Rate(), windowSettle*20; math.Abs(got-want) > 0.01 || a.trial || a.model != windowLike {
+		t.Errorf("a probe refused: pace %.2f, trial %v, quota read as %v; want %.2f, no trial, windows", got, a.trial, a.model, want)
+	}
+	for i := range 19 { // settled, 19 a second, until one is refused
+		at := t0.Add(2*time.Second + mateWait + time.Duration(i+1)*time.Second/19)
+		sent = append(sent, at)
+		a.accepted(at, at.Add(50*time.Millisecond))
+	}
+	refuse(t0.Add(3*time.Second + 100*time.Millisecond)) // 18 let through in the second before
+	if got, want := a.Rate(), windowSettle*18; math.Abs(got-want) > 0.01 || a.model != windowLike {
+		t.Errorf("refused while settled: pace %.2f, quota read as %v; want %.2f, windows still", got, a.model, want)
 	}
 }
 

@@ -70,45 +70,46 @@ const trialCeiling = 0.9
 const windowEvidence = 0.05
 
 // lastSecondGrant is the rate of accepted requests among those sent in
-// the second before a refusal of a request sent at sent, or 0 when the
-// measurement spans less.
+// the second before a refusal, or 0 when the measurement spans less.
 //
 // A process alone reads its own answers over the second before end
-// (answers to requests sent since may be on the way). Processes that
-// share the host's pace read the host's record: its turns sent in the
-// second that ends with the refused request's group (the turns sent at
-// the same instant, which the window let through or refused alike), less
-// the host's refusals among them, the group's included, which the
-// decision waited for (mateWait). Six Terraform applies beside a 5 req/s
-// client on a sliding window, where the server counted 20 of ours in the
-// second before each refusal: their own answers scaled by their share of
-// the span's turns read up to 22, enough for a trial to settle above the
-// quota and be refused; the host's record over the second before end, a
-// round trip before the refusal, read 16-20 (a probe's last round trip is
-// its densest), so that the pace settled at 15-18 req/s (1.21-1.27 x the
-// leftover quota's time); ending before the refused request's group, 17;
-// with the group before its mates' refusals were on the record, 20-23;
-// as here, 19-21. Where the host's record does not reach back a second,
-// there is no reading.
-func (a *adaptiveLimiter) lastSecondGrant(end, sent time.Time, scale grantScale) float64 {
-	if scale.hostSent == nil {
-		from := end.Add(-time.Second)
-		if from.Before(a.mark) {
-			return 0
-		}
-		return a.grantedBetween(from, end)
+// (answers to requests sent since may be on the way), and a process alone
+// on its host the host's record over that second. Processes that share
+// the host's pace read the host's record over the second that ends with
+// the refused request's group (scale.group: the turns sent at the same
+// instant, which the window let through or refused alike): the host's
+// turns sent in it less the host's refusals among them, the group's
+// included, which the decision waited for (mateWait).
+//
+// Six Terraform applies beside a 5 req/s client on a sliding window,
+// where the server counted 20 of ours in the second before each refusal:
+// their own answers scaled by their share of the span's turns read up to
+// 22, enough for a trial to settle above the quota and be refused; the
+// host's record over the second before end, a round trip before the
+// refusal, read 16-20 (a probe's last round trip is its densest), and the
+// pace settled at 15-18 req/s (1.21-1.27 x the leftover quota's time);
+// ending before the refused request's group, 17; with the group before
+// its mates' refusals were on the record, 20-23; as here, 19-21. Where
+// the host's record does not reach back a second, there is no reading.
+func (a *adaptiveLimiter) lastSecondGrant(end time.Time, scale grantScale) float64 {
+	refusedTo := end
+	if !scale.group.IsZero() {
+		end = scale.group.Add(sameInstant)
+		refusedTo = end.Add(sameInstant)
 	}
-	end = sent.Add(sameInstant)
 	from := end.Add(-time.Second)
 	if from.Before(a.mark) {
 		return 0
+	}
+	if scale.hostSent == nil {
+		return a.grantedBetween(from, end)
 	}
 	n, covered := scale.hostSent(from, end)
 	if !covered {
 		return 0
 	}
 	for _, t := range scale.hostRefused {
-		if t >= from.UnixNano() && t < end.Add(sameInstant).UnixNano() {
+		if t >= from.UnixNano() && t < refusedTo.UnixNano() {
 			n--
 		}
 	}
@@ -143,14 +144,16 @@ const (
 )
 
 // settleLocked chooses the pace after a 429 measured a grant over the
-// span (granted) and over its last second (last), given the share of the
-// grant to settle at; it returns the pace and the grant it settled under.
-func (a *adaptiveLimiter) settleLocked(granted, last, settle float64) (next, grant float64) {
+// span (granted) and over its last second (last; throughGroup when it is
+// the host's record through the refused request's group), given the share
+// of the grant to settle at; it returns the pace and the grant it settled
+// under.
+func (a *adaptiveLimiter) settleLocked(granted, last, settle float64, throughGroup bool) (next, grant float64) {
 	bound := func(g, share float64) float64 {
 		return min(max(g*share, a.current*deepestCut), a.current*gentlestCut)
 	}
 	usable := last > 0 && last < trialCeiling*a.ceiling
-	if a.model == windowLike && usable {
+	if a.model == windowLike && usable && throughGroup {
 		// Known windows: the last second's reading is the grant.
 		a.pauseAfterProbeLocked(last, windowQuietMax)
 		a.estimate = last
@@ -163,7 +166,11 @@ func (a *adaptiveLimiter) settleLocked(granted, last, settle float64) (next, gra
 	}
 	next, grant = bucketNext, granted
 	windowNext := bound(last, settle)
-	if usable && a.model == unknownModel && windowNext > bucketNext*(1+windowEvidence) {
+	evidence := 1 + windowEvidence
+	if a.model == windowLike {
+		evidence = 1
+	}
+	if usable && a.model != bucketLike && windowNext > bucketNext*evidence {
 		a.trial, a.fallback = true, trialFallback{pace: bucketNext, grant: granted}
 		next, grant = windowNext, last
 	}

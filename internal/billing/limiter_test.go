@@ -452,8 +452,7 @@ func TestLimiterAmongPeers(t *testing.T) {
 // over the whole span by a run alone on its host whose quota is known to
 // save unused requests (a bucket). A run alone that does not know yet
 // tries the last second's grant (a window's reading), 0.3 s at 12 req/s
-// and 0.7 s at 20 here; one whose quota is known to count in windows
-// settles closer under that reading, with no trial.
+// and 0.7 s at 20 here.
 func TestLimiterMeasuresTheProbe(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -465,7 +464,6 @@ func TestLimiterMeasuresTheProbe(t *testing.T) {
 		{2, unknownModel, probeSettleShare * 20 * 0.9, probeSettleShare * 20 * 1.05, false},
 		{1, bucketLike, settleShare * 12, settleShare * 15, false},
 		{1, unknownModel, settleShare * 17, settleShare * 18.5, true},
-		{1, windowLike, windowSettle * 17, windowSettle * 18.5, false},
 	} {
 		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		a := newAdaptiveLimiter(25, nil)
@@ -548,19 +546,6 @@ func TestLimiterWindowTrial(t *testing.T) {
 		send(now.Add(a.spell+time.Second), time.Second/15)
 		if a.model != windowLike || a.trial {
 			t.Errorf("a quiet spell under the window's reading: quota read as %v (trial %v), want windows", a.model, a.trial)
-		}
-		// Known windows: the next probe settles under its last second with
-		// no trial, and a refusal while settled (the window's count met
-		// another client's arrivals) does not take the quota for a bucket.
-		send(now.Add(700*time.Millisecond), time.Second/20)
-		refuse(now, now.Add(50*time.Millisecond))
-		if a.trial || a.probing {
-			t.Errorf("known windows, a probe refused: trial %v, probing %v; want settled with no trial", a.trial, a.probing)
-		}
-		send(now.Add(500*time.Millisecond), time.Second/15)
-		refuse(now, now.Add(50*time.Millisecond))
-		if a.model != windowLike {
-			t.Errorf("known windows, refused while settled: quota read as %v, want windows still", a.model)
 		}
 	}
 }
