@@ -349,10 +349,10 @@ func (a *adaptiveLimiter) grantedBetween(from, to time.Time) float64 {
 // every process sharing its pace was granted: share scales the grant of
 // a span; hostSent (the board's SentBetween) and hostRefused (Unix ns),
 // when the host's processes share the pace, count their turns sent and
-// their requests refused, which give a second's grant directly; where
-// several processes share it and the refused request's group is on the
-// record, the second's grant is read through that group, sent at group
-// (see lastSecondGrant).
+// their requests refused, which give a second's grant directly; group,
+// set where several processes share the pace, is when the refused
+// request's group was sent, through which that second is read (see
+// lastSecondGrant).
 type grantScale struct {
 	share       float64
 	hostSent    func(from, to time.Time) (n int, covered bool)
