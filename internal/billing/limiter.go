@@ -358,6 +358,10 @@ type grantScale struct {
 	hostSent    func(from, to time.Time) (n int, covered bool)
 	hostRefused []int64
 	group       time.Time
+	// sinceStart reads a record that does not reach back a second as it
+	// is: at the first refusal, a window may have filled in its first
+	// second.
+	sinceStart bool
 }
 
 // alone is the scale of a process that shares its pace with none.
@@ -419,7 +423,11 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, answered, n
 		why = "429s too soon after the last decrease to measure"
 	}
 	next := a.current * firstCut
+	first, firstGrant, firstTrial := a.firstSettleLocked(end, scale, next)
 	switch {
+	case firstTrial:
+		why = "first 429: settling under the host's last second's grant"
+		next, granted = first, firstGrant
 	case trialFailed:
 		why = "429 while settled under the last second's grant: settling under the grant measured before"
 		next, granted = a.fallBackLocked()

@@ -453,6 +453,55 @@ func TestHostKnownWindows(t *testing.T) {
 	}
 }
 
+// TestHostFirstRefusal: the first 429 of processes sharing the host's
+// pace settles under the host's record through the refused request's
+// group, even a record under a second long, as a trial that falls back to
+// the first cut; a reading at the ceiling (a bucket's savings spent) and
+// a process alone on its host cut the pace to half.
+func TestHostFirstRefusal(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name        string
+		lasting     time.Duration // the host's turns, 25 a second since t0, all let through
+		shared      bool
+		pace        float64
+		trial       bool
+		measurement float64
+	}{
+		{"a window filled in 0.8 s", 800 * time.Millisecond, true, settleShare * 20, true, 20},
+		{"a bucket's savings spent at the ceiling", 5 * time.Second, true, 25 * firstCut, false, 0},
+		{"alone on its host", 800 * time.Millisecond, false, 25 * firstCut, false, 0},
+	} {
+		a := newAdaptiveLimiter(25, nil)
+		a.host = &hostShare{members: 1}
+		if tc.shared {
+			a.host.members = 2
+		}
+		var sent []time.Time
+		until := t0.Add(tc.lasting)
+		for at := t0; at.Before(until); at = at.Add(40 * time.Millisecond) {
+			sent = append(sent, at)
+			a.accepted(at, at.Add(50*time.Millisecond))
+		}
+		refused := until
+		sent = append(sent, refused)
+		scale := grantScale{share: 1, hostSent: hostRecord(sent), hostRefused: []int64{refused.UnixNano()}}
+		if tc.shared {
+			scale.group = refused
+		}
+		a.mu.Lock()
+		a.throttledLocked(ctx, refused, refused.Add(time.Millisecond), refused.Add(mateWait), scale)
+		a.mu.Unlock()
+		if got := a.Rate(); math.Abs(got-tc.pace) > 0.01 || a.trial != tc.trial || a.estimate != tc.measurement {
+			t.Errorf("%s: pace %.2f, trial %v, grant %v; want %.2f, %v, %v", tc.name, got, a.trial, a.estimate, tc.pace, tc.trial, tc.measurement)
+		}
+		if tc.trial && a.fallback.pace != 25*firstCut {
+			t.Errorf("%s: the trial falls back to %v, want the first cut (%v)", tc.name, a.fallback.pace, 25*firstCut)
+		}
+	}
+}
+
 // TestHostTrialTravels: a trial of the window's reading that one process
 // starts is the other processes' too, and the verdict one of them reaches
 // (a 429 while settled: a bucket) is everyone's; the host's record of

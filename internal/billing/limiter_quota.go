@@ -107,7 +107,7 @@ func (a *adaptiveLimiter) lastSecondGrant(end time.Time, scale grantScale) float
 		return a.grantedBetween(from, end)
 	}
 	n, covered := scale.hostSent(from, end)
-	if !covered {
+	if !covered && !scale.sinceStart {
 		return 0
 	}
 	for _, t := range scale.hostRefused {
@@ -144,6 +144,34 @@ const (
 	windowSettle   = 0.95
 	windowQuietMax = 6 * time.Second
 )
+
+// firstSettleLocked is the pace at the first 429, which has no
+// measurement, for processes that share a host's pace: where the host's
+// record through the refused request's group reads as a window's count,
+// settling under it is tried (a bucket refuses that pace within a second
+// or two and the pace goes to cut), and ok is false where it does not.
+// A window may fill within the record's first second, which is read as it
+// is: six Terraform applies beside a 5 req/s client on a sliding window
+// were first refused before their record reached back a second, and until
+// their first measured decrease 3-4 s later they read at 10-14 req/s of
+// the 20 left, cut to half; settled under such a reading (20-21), at
+// 18-19 from their second second (1.11-1.12 x the leftover quota's time,
+// two tries, against 1.11-1.14 x).
+// On a bucket the first refusal comes once its savings are spent, at the
+// ceiling, whose reading is not tried.
+func (a *adaptiveLimiter) firstSettleLocked(end time.Time, scale grantScale, cut float64) (next, grant float64, ok bool) {
+	if a.signals > 0 || scale.group.IsZero() || a.model != unknownModel {
+		return 0, 0, false
+	}
+	scale.sinceStart = true
+	last := a.lastSecondGrant(end, scale)
+	next = min(last*settleShare, a.current*gentlestCut)
+	if last <= 0 || last >= trialCeiling*a.ceiling || next <= cut*(1+windowEvidence) {
+		return 0, 0, false
+	}
+	a.trial, a.fallback, a.estimate = true, trialFallback{pace: cut}, last
+	return next, last, true
+}
 
 // settleLocked chooses the pace after a 429 measured a grant over the
 // span (granted) and over its last second (last; throughGroup when it is
