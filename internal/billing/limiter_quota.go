@@ -49,7 +49,8 @@ import (
 // ones (1.32-1.36 x and 1.20-1.21 x while they kept to the bucket's
 // reading); reading the second through the refused request's group and,
 // once the quota is known to count in windows, settling at windowSettle
-// of it: 1.11-1.14 x and 1.07-1.13 x.
+// of it: 1.11-1.14 x and 1.07-1.13 x (1.11-1.12 x on a sliding window with
+// the first refusal read so too: firstSettleLocked).
 type quotaModel int
 
 const (
