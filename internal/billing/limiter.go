@@ -358,10 +358,6 @@ type grantScale struct {
 	hostSent    func(from, to time.Time) (n int, covered bool)
 	hostRefused []int64
 	group       time.Time
-	// sinceStart reads a record that does not reach back a second as it
-	// is: at the first refusal, a window may have filled in its first
-	// second.
-	sinceStart bool
 }
 
 // alone is the scale of a process that shares its pace with none.

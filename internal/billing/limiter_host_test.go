@@ -368,7 +368,7 @@ func TestHostRefusalRecordedBeforeDecision(t *testing.T) {
 func TestHostLastSecondGrant(t *testing.T) {
 	a := newAdaptiveLimiter(25, nil)
 	t0 := time.Now()
-	a.mark = t0
+	a.mark, a.signals = t0, 1 // a refusal after a decrease (the first is TestHostFirstRefusal's)
 	refusedAt := t0.Add(3 * time.Second)
 	var sent []time.Time
 	for i := range 60 { // 20 a second over the 3 s before the refused one's group

@@ -93,7 +93,8 @@ const windowEvidence = 0.05
 // pace settled at 15-18 req/s (1.21-1.27 x the leftover quota's time);
 // ending before the refused request's group, 17; with the group before
 // its mates' refusals were on the record, 20-23; as here, 19-21. Where
-// the host's record does not reach back a second, there is no reading.
+// the host's record does not reach back a second, there is no reading,
+// but at the first refusal of processes sharing the pace.
 func (a *adaptiveLimiter) lastSecondGrant(end time.Time, scale grantScale) float64 {
 	refusedTo := end
 	if !scale.group.IsZero() {
@@ -108,7 +109,10 @@ func (a *adaptiveLimiter) lastSecondGrant(end time.Time, scale grantScale) float
 		return a.grantedBetween(from, end)
 	}
 	n, covered := scale.hostSent(from, end)
-	if !covered && !scale.sinceStart {
+	if !covered && (a.signals > 0 || scale.group.IsZero()) {
+		// At the first refusal of processes sharing the pace, a record
+		// under a second long is read as it is: a window may fill within
+		// its first second (see firstSettleLocked).
 		return 0
 	}
 	for _, t := range scale.hostRefused {
@@ -164,7 +168,6 @@ func (a *adaptiveLimiter) firstSettleLocked(end time.Time, scale grantScale, cut
 	if a.signals > 0 || scale.group.IsZero() || a.model != unknownModel {
 		return 0, 0, false
 	}
-	scale.sinceStart = true
 	last := a.lastSecondGrant(end, scale)
 	next = min(last*settleShare, a.current*gentlestCut)
 	if last <= 0 || last >= trialCeiling*a.ceiling || next <= cut*(1+windowEvidence) {
