@@ -416,7 +416,10 @@ func hostRecord(sent []time.Time) func(from, to time.Time) (int, bool) {
 // quota is known to count in windows, settle at windowSettle of the
 // host's last second, with no trial, and a refusal while settled (the
 // other clients' arrivals met a full window) settles under the new
-// reading instead of taking the quota for a bucket.
+// reading instead of taking the quota for a bucket. A probe refused at
+// the grant it started from doubles the quiet spell before the next
+// probe; a refusal while settled at that grant keeps it; one at a grant
+// that moved starts it over.
 func TestHostKnownWindows(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -442,6 +445,9 @@ func TestHostKnownWindows(t *testing.T) {
 	if got, want := a.Rate(), windowSettle*20; math.Abs(got-want) > 0.01 || a.trial || a.model != windowLike {
 		t.Errorf("a probe refused: pace %.2f, trial %v, quota read as %v; want %.2f, no trial, windows", got, a.trial, a.model, want)
 	}
+	if a.quiet != 2*quietBase {
+		t.Errorf("a probe refused at the grant it started from: quiet spell %v, want %v", a.quiet, 2*quietBase)
+	}
 	for i := range 19 { // settled, 19 a second, until one is refused
 		at := t0.Add(2*time.Second + mateWait + time.Duration(i+1)*time.Second/19)
 		sent = append(sent, at)
@@ -450,6 +456,18 @@ func TestHostKnownWindows(t *testing.T) {
 	refuse(t0.Add(3*time.Second + 100*time.Millisecond)) // 18 let through in the second before
 	if got, want := a.Rate(), windowSettle*18; math.Abs(got-want) > 0.01 || a.model != windowLike {
 		t.Errorf("refused while settled: pace %.2f, quota read as %v; want %.2f, windows still", got, a.model, want)
+	}
+	if a.quiet != 2*quietBase {
+		t.Errorf("refused while settled at the same grant: quiet spell %v, want it kept (%v)", a.quiet, 2*quietBase)
+	}
+	for i := range 12 { // settled, 12 a second: the other clients took more
+		at := t0.Add(3*time.Second + 100*time.Millisecond + mateWait + time.Duration(i+1)*time.Second/12)
+		sent = append(sent, at)
+		a.accepted(at, at.Add(50*time.Millisecond))
+	}
+	refuse(t0.Add(4*time.Second + 200*time.Millisecond))
+	if a.quiet != quietBase {
+		t.Errorf("refused at a grant that moved (%.1f): quiet spell %v, want %v", a.estimate, a.quiet, quietBase)
 	}
 }
 
