@@ -220,7 +220,7 @@ func (a *adaptiveLimiter) settleLocked(granted, last, settle float64, throughGro
 // before the next one (up to longest); a new level of grant probes again
 // soon. It reports whether the level was the same.
 func (a *adaptiveLimiter) pauseAfterProbeLocked(grant float64, longest time.Duration) bool {
-	same := a.probing && a.estimate > 0 && math.Abs(grant-a.estimate) <= sameLevel*a.estimate
+	same := a.probing && a.sameGrant(grant)
 	if same {
 		a.quiet = min(a.quiet*3/2, longest)
 	} else {
@@ -236,12 +236,18 @@ func (a *adaptiveLimiter) pauseAfterProbeLocked(grant float64, longest time.Dura
 // arrivals met a full second: nothing says the grant rose); a grant that
 // moved starts over from quietBase.
 func (a *adaptiveLimiter) windowQuietLocked(grant float64) {
-	switch same := a.estimate > 0 && math.Abs(grant-a.estimate) <= sameLevel*a.estimate; {
-	case !same:
+	switch {
+	case !a.sameGrant(grant):
 		a.quiet = quietBase
 	case a.probing:
 		a.quiet = min(a.quiet*2, windowQuietMax)
 	}
+}
+
+// sameGrant reports whether grant is the grant measured before, within
+// sameLevel.
+func (a *adaptiveLimiter) sameGrant(grant float64) bool {
+	return a.estimate > 0 && math.Abs(grant-a.estimate) <= sameLevel*a.estimate
 }
 
 // trialFallback is where the bucket's reading settled the pace when the
