@@ -418,21 +418,24 @@ func hostRecord(sent []time.Time) func(from, to time.Time) (int, bool) {
 // other clients' arrivals met a full window) settles under the new
 // reading instead of taking the quota for a bucket. A probe refused at
 // the grant it started from doubles the quiet spell before the next
-// probe; a refusal while settled at that grant keeps it; one at a grant
-// that moved starts it over.
+// probe; a refusal while
+// settled at that grant keeps the grant and halves the spell; one at a
+// grant that moved starts the spell over.
 func TestHostKnownWindows(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	a := newAdaptiveLimiter(25, nil)
 	a.host = &hostShare{members: 2}
 	a.model, a.signals, a.estimate, a.settledRate, a.probing = windowLike, 3, 20, 19, true
-	a.mark, a.lastSignal, a.roundTrip = t0, t0, 50*time.Millisecond
+	a.mark, a.lastSignal, a.roundTrip, a.quiet = t0, t0, 50*time.Millisecond, 4*time.Second
 	a.setLocked(t0, 25)
 	var sent []time.Time
-	for i := range 40 { // 20 a second, all let through
-		at := t0.Add(10*time.Millisecond + time.Duration(i)*50*time.Millisecond)
-		sent = append(sent, at)
-		a.accepted(at, at.Add(50*time.Millisecond))
+	send := func(from time.Time, n int, per time.Duration) { // n turns, per apart, all let through
+		for i := range n {
+			at := from.Add(time.Duration(i) * per)
+			sent = append(sent, at)
+			a.accepted(at, at.Add(50*time.Millisecond))
+		}
 	}
 	refuse := func(at time.Time) {
 		sent = append(sent, at)
@@ -441,34 +444,30 @@ func TestHostKnownWindows(t *testing.T) {
 		defer a.mu.Unlock()
 		a.throttledLocked(ctx, at, at.Add(time.Millisecond), at.Add(mateWait), scale)
 	}
+	check := func(when string, pace, grant float64, quiet time.Duration) {
+		t.Helper()
+		if got := a.Rate(); math.Abs(got-pace) > 0.01 || a.trial || a.model != windowLike || math.Abs(a.estimate-grant) > 0.01 || a.quiet != quiet {
+			t.Errorf("%s: pace %.2f, grant %.2f, quiet spell %v, trial %v, quota read as %v; want %.2f, %.2f, %v, no trial, windows",
+				when, got, a.estimate, a.quiet, a.trial, a.model, pace, grant, quiet)
+		}
+	}
+	send(t0.Add(10*time.Millisecond), 40, 50*time.Millisecond) // 20 a second
 	refuse(t0.Add(2 * time.Second))
-	if got, want := a.Rate(), windowSettle*20; math.Abs(got-want) > 0.01 || a.trial || a.model != windowLike {
-		t.Errorf("a probe refused: pace %.2f, trial %v, quota read as %v; want %.2f, no trial, windows", got, a.trial, a.model, want)
-	}
-	if a.quiet != 2*quietBase {
-		t.Errorf("a probe refused at the grant it started from: quiet spell %v, want %v", a.quiet, 2*quietBase)
-	}
-	for i := range 19 { // settled, 19 a second, until one is refused
-		at := t0.Add(2*time.Second + mateWait + time.Duration(i+1)*time.Second/19)
-		sent = append(sent, at)
-		a.accepted(at, at.Add(50*time.Millisecond))
-	}
-	refuse(t0.Add(3*time.Second + 100*time.Millisecond)) // 18 let through in the second before
-	if got, want := a.Rate(), windowSettle*18; math.Abs(got-want) > 0.01 || a.model != windowLike {
-		t.Errorf("refused while settled: pace %.2f, quota read as %v; want %.2f, windows still", got, a.model, want)
-	}
-	if a.quiet != 2*quietBase {
-		t.Errorf("refused while settled at the same grant: quiet spell %v, want it kept (%v)", a.quiet, 2*quietBase)
-	}
-	for i := range 12 { // settled, 12 a second: the other clients took more
-		at := t0.Add(3*time.Second + 100*time.Millisecond + mateWait + time.Duration(i+1)*time.Second/12)
-		sent = append(sent, at)
-		a.accepted(at, at.Add(50*time.Millisecond))
-	}
-	refuse(t0.Add(4*time.Second + 200*time.Millisecond))
-	if a.quiet != quietBase {
-		t.Errorf("refused at a grant that moved (%.1f): quiet spell %v, want %v", a.estimate, a.quiet, quietBase)
-	}
+	check("a probe refused at the grant before", windowSettle*20, 20, 8*time.Second)
+
+	send(t0.Add(2*time.Second+mateWait+time.Second/19), 19, time.Second/19) // settled, 19 a second
+	refuse(t0.Add(3*time.Second + 100*time.Millisecond))                    // 18 let through in the second before
+	check("refused while settled", windowSettle*18, 20, 4*time.Second)
+
+	a.probing = true // back at the ceiling
+	a.setLocked(t0.Add(3200*time.Millisecond), 25)
+	send(t0.Add(3200*time.Millisecond), 22, time.Second/22)
+	refuse(t0.Add(4200 * time.Millisecond)) // 21 let through in the second before
+	check("a probe refused at about the grant before", windowSettle*21, 21, 8*time.Second)
+
+	send(t0.Add(4310*time.Millisecond), 12, time.Second/12) // settled; the other clients took more
+	refuse(t0.Add(5300 * time.Millisecond))
+	check("refused at a grant that moved", windowSettle*12, 12, quietBase)
 }
 
 // TestHostFirstRefusal: the first 429 of processes sharing the host's

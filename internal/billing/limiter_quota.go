@@ -191,10 +191,7 @@ func (a *adaptiveLimiter) settleLocked(granted, last, settle float64, throughGro
 	}
 	usable := last > 0 && last < trialCeiling*a.ceiling
 	if a.model == windowLike && usable && throughGroup {
-		// Known windows: the last second's reading is the grant.
-		a.windowQuietLocked(last)
-		a.estimate = last
-		return bound(last, windowSettle), last
+		return a.windowSettleLocked(last, func(g float64) float64 { return bound(g, windowSettle) })
 	}
 	sameLevel := a.pauseAfterProbeLocked(granted, quietMax)
 	bucketNext := bound(granted, settle)
@@ -229,18 +226,30 @@ func (a *adaptiveLimiter) pauseAfterProbeLocked(grant float64, longest time.Dura
 	return same
 }
 
-// windowQuietLocked sets the quiet spell after a refusal read as a
-// window's count (grant) on a quota known to count in windows: a probe
-// refused at the grant it started from doubles it, up to windowQuietMax;
-// a refusal while settled at that grant keeps it (the other clients'
-// arrivals met a full second: nothing says the grant rose); a grant that
-// moved starts over from quietBase.
-func (a *adaptiveLimiter) windowQuietLocked(grant float64) {
+// windowSettleLocked is the pace and the grant after a refusal on a
+// quota known to count in windows, read through the refused request's
+// group (last: the host's requests let through in the second before it),
+// and it sets the quiet spell before the next probe. under is the pace
+// under a grant.
+//   - A probe refused at the grant read before (sameGrant) doubles the
+//     quiet spell, up to windowQuietMax: the grant holds.
+//   - A refusal while settled at that grant reads the pace, not the grant
+//     (the other clients' arrivals met a full second): the pace settles
+//     under it, the grant stays, and the quiet spell is halved, so that a
+//     probe soon finds the grant again (kept whole, a pace cut to 17 of
+//     the 20 left stayed there 12 s).
+//   - A grant that moved starts the quiet spell over from quietBase.
+func (a *adaptiveLimiter) windowSettleLocked(last float64, under func(grant float64) float64) (next, grant float64) {
 	switch {
-	case !a.sameGrant(grant):
-		a.quiet = quietBase
+	case !a.sameGrant(last):
+		a.quiet, a.estimate = quietBase, last
+		return under(last), last
 	case a.probing:
-		a.quiet = min(a.quiet*2, windowQuietMax)
+		a.quiet, a.estimate = min(a.quiet*2, windowQuietMax), last
+		return under(last), last
+	default:
+		a.quiet = max(quietBase, a.quiet/2)
+		return under(last), a.estimate
 	}
 }
 
