@@ -137,9 +137,9 @@ const sameInstant = 5 * time.Millisecond
 // req/s client on a sliding window, with the host's reading of 19-21:
 // settled at 90% and probing every 2-3 s, 1.19-1.27 x the leftover
 // quota's time; at 95% and up to 6 s, 1.11-1.15 x; with the spell doubled
-// after each probe refused at the same grant, up to 12 s, and kept at a
-// refusal while settled (which had started it over: probes came every
-// 4-5 s), 1.08-1.10 x (fixed windows 1.07 x, our 429s 1.5-1.7%).
+// after each probe refused at the same grant, up to 12 s (a refusal while
+// settled had started it over: probes came every 4-5 s), 1.07-1.12 x,
+// 1.09 x on average (fixed windows 1.07 x, our 429s 1.5-1.8%).
 //
 // The quota is known to count in windows once a trial of the window's
 // reading lasted a quiet spell (see trialFailedLocked); from then on no
