@@ -191,7 +191,7 @@ func (a *adaptiveLimiter) settleLocked(granted, last, settle float64, throughGro
 	}
 	usable := last > 0 && last < trialCeiling*a.ceiling
 	if a.model == windowLike && usable && throughGroup {
-		return a.windowSettleLocked(last, func(g float64) float64 { return bound(g, windowSettle) })
+		return bound(last, windowSettle), a.windowRefusedLocked(last)
 	}
 	sameLevel := a.pauseAfterProbeLocked(granted, quietMax)
 	bucketNext := bound(granted, settle)
@@ -226,31 +226,30 @@ func (a *adaptiveLimiter) pauseAfterProbeLocked(grant float64, longest time.Dura
 	return same
 }
 
-// windowSettleLocked is the pace and the grant after a refusal on a
-// quota known to count in windows, read through the refused request's
-// group (last: the host's requests let through in the second before it),
-// and it sets the quiet spell before the next probe. under is the pace
-// under a grant.
+// windowRefusedLocked takes a refusal on a quota known to count in
+// windows, read through the refused request's group (last: the host's
+// requests let through in the second before it), under which the pace
+// settles: it sets the quiet spell before the next probe and returns the
+// grant the pace keeps to.
 //   - A probe refused at the grant read before (sameGrant) doubles the
 //     quiet spell, up to windowQuietMax: the grant holds.
 //   - A refusal while settled at that grant reads the pace, not the grant
-//     (the other clients' arrivals met a full second): the pace settles
-//     under it, the grant stays, and the quiet spell is halved, so that a
-//     probe soon finds the grant again (kept whole, a pace cut to 17 of
-//     the 20 left stayed there 12 s).
+//     (the other clients' arrivals met a full second): the grant stays,
+//     and the quiet spell is halved, so that a probe soon finds the grant
+//     again (kept whole, a pace cut to 17 of the 20 left stayed there 12 s).
 //   - A grant that moved starts the quiet spell over from quietBase.
-func (a *adaptiveLimiter) windowSettleLocked(last float64, under func(grant float64) float64) (next, grant float64) {
+func (a *adaptiveLimiter) windowRefusedLocked(last float64) (grant float64) {
 	switch {
 	case !a.sameGrant(last):
-		a.quiet, a.estimate = quietBase, last
-		return under(last), last
+		a.quiet = quietBase
 	case a.probing:
-		a.quiet, a.estimate = min(a.quiet*2, windowQuietMax), last
-		return under(last), last
+		a.quiet = min(a.quiet*2, windowQuietMax)
 	default:
 		a.quiet = max(quietBase, a.quiet/2)
-		return under(last), a.estimate
+		return a.estimate
 	}
+	a.estimate = last
+	return last
 }
 
 // sameGrant reports whether grant is the grant measured before, within
