@@ -401,6 +401,10 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, answered, n
 		}
 		unmeasured = true
 	}
+	if a.trialOverPaceLocked(scale) {
+		a.debug(ctx, "talkdesk API pace: 429 in a second the host sent above its pace, no verdict on the quota", map[string]any{"rate": round2(a.current)})
+		return false
+	}
 	granted, last, settle := 0.0, 0.0, settleShare
 	trialFailed := a.trialFailedLocked(ctx)
 	if !unmeasured {

@@ -414,12 +414,14 @@ func hostRecord(sent []time.Time) func(from, to time.Time) (int, bool) {
 
 // TestHostKnownWindows: processes sharing the host's pace, once their
 // quota is known to count in windows, settle at windowSettle of the
-// host's last second, with no trial, and a refusal while settled (the
+// host's last second, in whole requests a second (a reading of 21 keeps
+// them at 19, not 19.95, which sends 20 in most seconds), with no trial, and a refusal while settled (the
 // other clients' arrivals met a full window) settles under the new
 // reading instead of taking the quota for a bucket. A probe refused at
-// the grant it started from doubles the quiet spell before the next
-// probe; a refusal while
-// settled at that grant keeps the grant and halves the spell; one at a
+// about the grant it started from doubles the quiet spell before the next
+// probe and takes the mean of the two readings as the grant; a refusal while
+// settled at that grant keeps the grant, halves the spell and lowers the
+// pace by one request a second; one at a
 // grant that moved starts the spell over.
 func TestHostKnownWindows(t *testing.T) {
 	ctx := context.Background()
@@ -453,21 +455,21 @@ func TestHostKnownWindows(t *testing.T) {
 	}
 	send(t0.Add(10*time.Millisecond), 40, 50*time.Millisecond) // 20 a second
 	refuse(t0.Add(2 * time.Second))
-	check("a probe refused at the grant before", windowSettle*20, 20, 8*time.Second)
+	check("a probe refused at the grant before", 19, 20, 8*time.Second)
 
 	send(t0.Add(2*time.Second+mateWait+time.Second/19), 19, time.Second/19) // settled, 19 a second
 	refuse(t0.Add(3*time.Second + 100*time.Millisecond))                    // 18 let through in the second before
-	check("refused while settled", windowSettle*18, 20, 4*time.Second)
+	check("refused while settled", 18, 20, 4*time.Second)
 
 	a.probing = true // back at the ceiling
 	a.setLocked(t0.Add(3200*time.Millisecond), 25)
 	send(t0.Add(3200*time.Millisecond), 22, time.Second/22)
 	refuse(t0.Add(4200 * time.Millisecond)) // 21 let through in the second before
-	check("a probe refused at about the grant before", windowSettle*21, 21, 8*time.Second)
+	check("a probe refused at about the grant before", 19, 20.5, 8*time.Second)
 
 	send(t0.Add(4310*time.Millisecond), 12, time.Second/12) // settled; the other clients took more
 	refuse(t0.Add(5300 * time.Millisecond))
-	check("refused at a grant that moved", windowSettle*12, 12, quietBase)
+	check("refused at a grant that moved", 11, 12, quietBase)
 }
 
 // TestHostFirstRefusal: the first 429 of processes sharing the host's
@@ -515,6 +517,48 @@ func TestHostFirstRefusal(t *testing.T) {
 		}
 		if tc.trial && a.fallback.pace != 25*firstCut {
 			t.Errorf("%s: the trial falls back to %v, want the first cut (%v)", tc.name, a.fallback.pace, 25*firstCut)
+		}
+	}
+}
+
+// TestHostTrialOverPace: a trial of the window's reading settled at 18
+// ends in a bucket's verdict at a 429 while settled, unless the host sent
+// more than the pace's count in the second through the refused request's
+// group: a window refuses that whatever the pace, so the trial goes on at
+// the same pace.
+func TestHostTrialOverPace(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name  string
+		sent  int // the host's turns in the second before the refusal, all let through
+		pace  float64
+		trial bool
+		model quotaModel
+	}{
+		{"18 sent at a pace of 18: a bucket", 18, 12.5, false, bucketLike},
+		{"21 sent at a pace of 18: no verdict", 21, 18, true, unknownModel},
+	} {
+		a := newAdaptiveLimiter(25, nil)
+		a.host = &hostShare{members: 2}
+		a.signals, a.estimate, a.trial, a.fallback = 1, 20, true, trialFallback{pace: 12.5}
+		a.decreasedLocked(t0, 18)
+		a.roundTrip = 50 * time.Millisecond
+		var sent []time.Time
+		from := t0.Add(500 * time.Millisecond)
+		for i := range tc.sent {
+			at := from.Add(time.Duration(i) * time.Second / time.Duration(tc.sent))
+			sent = append(sent, at)
+			a.accepted(at, at.Add(50*time.Millisecond))
+		}
+		refused := from.Add(time.Second)
+		sent = append(sent, refused)
+		scale := grantScale{share: 1, hostSent: hostRecord(sent), hostRefused: []int64{refused.UnixNano()}, group: refused}
+		a.mu.Lock()
+		a.throttledLocked(ctx, refused, refused.Add(time.Millisecond), refused.Add(mateWait), scale)
+		a.mu.Unlock()
+		if got := a.Rate(); math.Abs(got-tc.pace) > 0.01 || a.trial != tc.trial || a.model != tc.model {
+			t.Errorf("%s: pace %.2f, trial %v, quota read as %v; want %.2f, %v, %v", tc.name, got, a.trial, a.model, tc.pace, tc.trial, tc.model)
 		}
 	}
 }
