@@ -421,7 +421,8 @@ func hostRecord(sent []time.Time) func(from, to time.Time) (int, bool) {
 // about the grant it started from doubles the quiet spell before the next
 // probe and takes the mean of the two readings as the grant; a refusal while
 // settled at that grant keeps the grant, halves the spell and lowers the
-// pace by one request a second; one at a
+// pace by one request a second; a reading at the ceiling keeps the grant
+// read before; one at a
 // grant that moved starts the spell over.
 func TestHostKnownWindows(t *testing.T) {
 	ctx := context.Background()
@@ -470,6 +471,12 @@ func TestHostKnownWindows(t *testing.T) {
 	send(t0.Add(4310*time.Millisecond), 12, time.Second/12) // settled; the other clients took more
 	refuse(t0.Add(5300 * time.Millisecond))
 	check("refused at a grant that moved", 11, 12, quietBase)
+
+	a.probing = true // back at the ceiling
+	a.setLocked(t0.Add(5400*time.Millisecond), 25)
+	send(t0.Add(5400*time.Millisecond), 24, time.Second/24)
+	refuse(t0.Add(6400 * time.Millisecond)) // 24 let through: a second across two of a fixed window's
+	check("a probe that read the ceiling", 11, 12, 2*quietBase)
 }
 
 // TestHostFirstRefusal: the first 429 of processes sharing the host's
