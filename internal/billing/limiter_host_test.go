@@ -414,16 +414,15 @@ func hostRecord(sent []time.Time) func(from, to time.Time) (int, bool) {
 
 // TestHostKnownWindows: processes sharing the host's pace, once their
 // quota is known to count in windows, settle at windowSettle of the
-// host's last second, in whole requests a second (a reading of 21 keeps
-// them at 19, not 19.95, which sends 20 in most seconds), with no trial, and a refusal while settled (the
-// other clients' arrivals met a full window) settles under the new
-// reading instead of taking the quota for a bucket. A probe refused at
-// about the grant it started from doubles the quiet spell before the next
-// probe and takes the mean of the two readings as the grant; a refusal while
-// settled at that grant keeps the grant, halves the spell and lowers the
-// pace by one request a second; a reading at the ceiling keeps the grant
-// read before; one at a
-// grant that moved starts the spell over.
+// host's last second in whole requests a second (a reading of 21 keeps
+// them at 19, not 19.95, which sends 20 in most seconds), with no trial.
+// A probe refused at about the grant it started from doubles the quiet
+// spell before the next probe and takes the mean of the two readings as
+// the grant; a refusal while settled at that grant (the other clients'
+// arrivals met a full window) keeps the grant instead of taking the quota
+// for a bucket, halves the spell and lowers the pace by one request a
+// second; one at a grant that moved starts the spell over; a reading at
+// the ceiling keeps the grant read before.
 func TestHostKnownWindows(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

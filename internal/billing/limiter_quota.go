@@ -265,9 +265,9 @@ func (a *adaptiveLimiter) pauseAfterProbeLocked(grant float64, longest time.Dura
 //     the quiet spell, up to windowQuietMax: the grant holds. The grant
 //     becomes the mean of the two readings: a reading is 25 less the other
 //     clients' requests in that one second, which move by one or two with
-//     their jitter (19-21 of the 20 left beside a 5 req/s client), and
-//     the pace, a whole request under it, kept to 18 for 12 s after each
-//     reading of 19 and to 20 after one of 21.
+//     their jitter (19-21 of the 20 left beside a 5 req/s client); under
+//     the last reading alone, the pace kept to 18 for the 12 s after each
+//     reading of 19.
 //   - A refusal while settled at that grant reads the pace, not the grant
 //     (the other clients' arrivals met a full second): the grant stays,
 //     the pace sends one request a second fewer (settled under the
