@@ -59,7 +59,7 @@ func main() {
 	}
 	only := flag.String("only", "", "run only scenarios whose name contains this")
 	quick := flag.Bool("quick", false, "smaller data sets (smoke test of the harness)")
-	repeat := flag.Int("repeat", 1, "run each row this many times and sum up each measure's range and average (single tries of the many-runs rows spread widely)")
+	repeat := flag.Int("repeat", 1, "run each row this many times and sum up each measure's range and average (single tries of the many-runs rows spread widely); each try of a Terraform row builds the provider from the working tree again, so leave the tree as it is until the rows are done")
 	flag.Parse()
 
 	var results []result
