@@ -412,6 +412,31 @@ func hostRecord(sent []time.Time) func(from, to time.Time) (int, bool) {
 	}
 }
 
+// acceptTurns adds to sent n of the host's turns, per apart from from,
+// each let through and answered to a.
+func acceptTurns(a *adaptiveLimiter, sent []time.Time, from time.Time, n int, per time.Duration) []time.Time {
+	for i := range n {
+		at := from.Add(time.Duration(i) * per)
+		sent = append(sent, at)
+		a.accepted(at, at.Add(50*time.Millisecond))
+	}
+	return sent
+}
+
+// refuseOnHost hands a the 429 of the request sent at refused, the host's
+// record holding the turns sent (refused among them); throughGroup reads
+// the second through the refused request's group, as processes sharing
+// the pace do.
+func refuseOnHost(a *adaptiveLimiter, sent []time.Time, refused time.Time, throughGroup bool) {
+	scale := grantScale{share: 1, hostSent: hostRecord(sent), hostRefused: []int64{refused.UnixNano()}}
+	if throughGroup {
+		scale.group = refused
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.throttledLocked(context.Background(), refused, refused.Add(time.Millisecond), refused.Add(mateWait), scale)
+}
+
 // TestHostKnownWindows: processes sharing the host's pace, once their
 // quota is known to count in windows, settle at windowSettle of the
 // host's last second in whole requests a second (a reading of 21 keeps
@@ -424,7 +449,6 @@ func hostRecord(sent []time.Time) func(from, to time.Time) (int, bool) {
 // second; one at a grant that moved starts the spell over; a reading at
 // the ceiling keeps the grant read before.
 func TestHostKnownWindows(t *testing.T) {
-	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	a := newAdaptiveLimiter(25, nil)
 	a.host = &hostShare{members: 2}
@@ -432,19 +456,10 @@ func TestHostKnownWindows(t *testing.T) {
 	a.mark, a.lastSignal, a.roundTrip, a.quiet = t0, t0, 50*time.Millisecond, 4*time.Second
 	a.setLocked(t0, 25)
 	var sent []time.Time
-	send := func(from time.Time, n int, per time.Duration) { // n turns, per apart, all let through
-		for i := range n {
-			at := from.Add(time.Duration(i) * per)
-			sent = append(sent, at)
-			a.accepted(at, at.Add(50*time.Millisecond))
-		}
-	}
+	send := func(from time.Time, n int, per time.Duration) { sent = acceptTurns(a, sent, from, n, per) }
 	refuse := func(at time.Time) {
 		sent = append(sent, at)
-		scale := grantScale{share: 1, hostSent: hostRecord(sent), hostRefused: []int64{at.UnixNano()}, group: at}
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		a.throttledLocked(ctx, at, at.Add(time.Millisecond), at.Add(mateWait), scale)
+		refuseOnHost(a, sent, at, true)
 	}
 	check := func(when string, pace, grant float64, quiet time.Duration) {
 		t.Helper()
@@ -484,7 +499,6 @@ func TestHostKnownWindows(t *testing.T) {
 // the first cut; a reading at the ceiling (a bucket's savings spent) and
 // a process alone on its host cut the pace to half.
 func TestHostFirstRefusal(t *testing.T) {
-	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name        string
@@ -503,21 +517,9 @@ func TestHostFirstRefusal(t *testing.T) {
 		if tc.shared {
 			a.host.members = 2
 		}
-		var sent []time.Time
-		until := t0.Add(tc.lasting)
-		for at := t0; at.Before(until); at = at.Add(40 * time.Millisecond) {
-			sent = append(sent, at)
-			a.accepted(at, at.Add(50*time.Millisecond))
-		}
-		refused := until
-		sent = append(sent, refused)
-		scale := grantScale{share: 1, hostSent: hostRecord(sent), hostRefused: []int64{refused.UnixNano()}}
-		if tc.shared {
-			scale.group = refused
-		}
-		a.mu.Lock()
-		a.throttledLocked(ctx, refused, refused.Add(time.Millisecond), refused.Add(mateWait), scale)
-		a.mu.Unlock()
+		sent := acceptTurns(a, nil, t0, int(tc.lasting/(40*time.Millisecond)), 40*time.Millisecond)
+		refused := t0.Add(tc.lasting)
+		refuseOnHost(a, append(sent, refused), refused, tc.shared)
 		if got := a.Rate(); math.Abs(got-tc.pace) > 0.01 || a.trial != tc.trial || a.estimate != tc.measurement {
 			t.Errorf("%s: pace %.2f, trial %v, grant %v; want %.2f, %v, %v", tc.name, got, a.trial, a.estimate, tc.pace, tc.trial, tc.measurement)
 		}
@@ -530,39 +532,30 @@ func TestHostFirstRefusal(t *testing.T) {
 // TestHostTrialOverPace: a trial of the window's reading settled at 18
 // ends in a bucket's verdict at a 429 while settled, unless the host sent
 // more than the pace's count in the second through the refused request's
-// group: a window refuses that whatever the pace, so the trial goes on at
-// the same pace.
+// group: a window refuses that whatever the
+// pace, so the trial goes on at the same pace.
 func TestHostTrialOverPace(t *testing.T) {
-	ctx := context.Background()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name  string
-		sent  int // the host's turns in the second before the refusal, all let through
+		from  time.Duration // since the decrease, when the second before the refusal begins
+		sent  int           // the host's turns in it, all let through
 		pace  float64
 		trial bool
 		model quotaModel
 	}{
-		{"18 sent at a pace of 18: a bucket", 18, 12.5, false, bucketLike},
-		{"21 sent at a pace of 18: no verdict", 21, 18, true, unknownModel},
+		{"18 sent at a pace of 18: a bucket", 500 * time.Millisecond, 18, 12.5, false, bucketLike},
+		{"21 sent at a pace of 18: no verdict", 500 * time.Millisecond, 21, 18, true, unknownModel},
 	} {
 		a := newAdaptiveLimiter(25, nil)
 		a.host = &hostShare{members: 2}
 		a.signals, a.estimate, a.trial, a.fallback = 1, 20, true, trialFallback{pace: 12.5}
 		a.decreasedLocked(t0, 18)
 		a.roundTrip = 50 * time.Millisecond
-		var sent []time.Time
-		from := t0.Add(500 * time.Millisecond)
-		for i := range tc.sent {
-			at := from.Add(time.Duration(i) * time.Second / time.Duration(tc.sent))
-			sent = append(sent, at)
-			a.accepted(at, at.Add(50*time.Millisecond))
-		}
+		from := t0.Add(tc.from)
+		sent := acceptTurns(a, nil, from, tc.sent, time.Second/time.Duration(tc.sent))
 		refused := from.Add(time.Second)
-		sent = append(sent, refused)
-		scale := grantScale{share: 1, hostSent: hostRecord(sent), hostRefused: []int64{refused.UnixNano()}, group: refused}
-		a.mu.Lock()
-		a.throttledLocked(ctx, refused, refused.Add(time.Millisecond), refused.Add(mateWait), scale)
-		a.mu.Unlock()
+		refuseOnHost(a, append(sent, refused), refused, true)
 		if got := a.Rate(); math.Abs(got-tc.pace) > 0.01 || a.trial != tc.trial || a.model != tc.model {
 			t.Errorf("%s: pace %.2f, trial %v, quota read as %v; want %.2f, %v, %v", tc.name, got, a.trial, a.model, tc.pace, tc.trial, tc.model)
 		}

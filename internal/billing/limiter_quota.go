@@ -98,7 +98,7 @@ const windowEvidence = 0.05
 func (a *adaptiveLimiter) lastSecondGrant(end time.Time, scale grantScale) float64 {
 	refusedTo := end
 	if !scale.group.IsZero() {
-		end = scale.group.Add(sameInstant)
+		end = scale.groupEnd()
 		refusedTo = end.Add(sameInstant)
 	}
 	from := end.Add(-time.Second)
@@ -127,6 +127,10 @@ func (a *adaptiveLimiter) lastSecondGrant(end time.Time, scale grantScale) float
 // turns are taken for its group, sent with it (the host's record holds
 // when turns were due; a process sends a little after).
 const sameInstant = 5 * time.Millisecond
+
+// groupEnd is where the second read through the refused request's group
+// ends: just after the group, whose turns went with it.
+func (s grantScale) groupEnd() time.Time { return s.group.Add(sameInstant) }
 
 // windowSettle is the share of a window's reading the pace settles at
 // once the quota is known to count in windows, and windowQuietMax the
@@ -172,7 +176,7 @@ func (a *adaptiveLimiter) firstSettleLocked(end time.Time, scale grantScale, cut
 		return 0, 0, false
 	}
 	last := a.lastSecondGrant(end, scale)
-	next = min(last*settleShare, a.current*gentlestCut)
+	next = a.bounded(last, settleShare)
 	if last <= 0 || last >= trialCeiling*a.ceiling || next <= cut*(1+windowEvidence) {
 		return 0, 0, false
 	}
@@ -188,16 +192,17 @@ func (a *adaptiveLimiter) firstSettleLocked(end time.Time, scale grantScale, cut
 func (a *adaptiveLimiter) settleLocked(granted, last, settle float64, throughGroup bool) (next, grant float64) {
 	usable := last > 0 && last < trialCeiling*a.ceiling
 	if a.model == windowLike && throughGroup {
-		if usable {
-			return a.windowRefusedLocked(last)
-		}
-		if a.estimate > 0 {
+		reading := last
+		if !usable {
 			// No reading (a record under a second long) or one at the
 			// ceiling, which a second straddling two of a fixed window's
 			// gives: the grant read before holds. (Measured over the span
 			// instead, six Terraform applies on fixed windows settled at
 			// 23.75 and then 12.86, and at 15-18 after others.)
-			return a.windowRefusedLocked(a.estimate)
+			reading = a.estimate
+		}
+		if reading > 0 {
+			return a.windowRefusedLocked(reading)
 		}
 	}
 	sameLevel := a.pauseAfterProbeLocked(granted, quietMax)
@@ -239,8 +244,12 @@ func (a *adaptiveLimiter) windowPaceLocked(grant float64) float64 {
 	if p < 2 {
 		return p
 	}
-	return max(1, min(math.Round(p), math.Ceil(grant-1e-6)-1, math.Floor(a.current*gentlestCut)))
+	return max(1, min(math.Round(p), wholeUnder(grant), math.Floor(a.current*gentlestCut)))
 }
+
+// wholeUnder is one request a second fewer than a pace of r puts in most
+// of its seconds (its cap's count, capCount).
+func wholeUnder(r float64) float64 { return float64(capCount(r) - 1) }
 
 // pauseAfterProbeLocked sets the next quiet spell after a probe refused
 // at grant: a probe refused at the grant it started from waits longer
@@ -285,7 +294,7 @@ func (a *adaptiveLimiter) windowRefusedLocked(last float64) (next, grant float64
 		a.estimate = (a.estimate + last) / 2
 	default:
 		a.quiet = max(quietBase, a.quiet/2)
-		return max(a.windowPaceLocked(last), math.Ceil(a.current-1e-6)-1), a.estimate
+		return max(a.windowPaceLocked(last), wholeUnder(a.current)), a.estimate
 	}
 	return a.windowPaceLocked(a.estimate), a.estimate
 }
@@ -328,7 +337,7 @@ func (a *adaptiveLimiter) trialOverPaceLocked(scale grantScale) bool {
 	if !a.trial || a.probing || scale.group.IsZero() || scale.hostSent == nil {
 		return false
 	}
-	end := scale.group.Add(sameInstant)
+	end := scale.groupEnd()
 	n, covered := scale.hostSent(end.Add(-time.Second), end)
 	return covered && n > capCount(a.current)
 }
