@@ -531,8 +531,8 @@ func TestHostFirstRefusal(t *testing.T) {
 
 // TestHostTrialOverPace: a trial of the window's reading settled at 18
 // ends in a bucket's verdict at a 429 while settled, unless the host sent
-// more than the pace's count in the second through the refused request's
-// group: a window refuses that whatever the
+// more than the pace's count in a second, wholly since the decrease,
+// through the refused request's group: a window refuses that whatever the
 // pace, so the trial goes on at the same pace.
 func TestHostTrialOverPace(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -546,6 +546,7 @@ func TestHostTrialOverPace(t *testing.T) {
 	}{
 		{"18 sent at a pace of 18: a bucket", 500 * time.Millisecond, 18, 12.5, false, bucketLike},
 		{"21 sent at a pace of 18: no verdict", 500 * time.Millisecond, 21, 18, true, unknownModel},
+		{"21 sent in a second that began before the decrease: a bucket", -300 * time.Millisecond, 21, 12.5, false, bucketLike},
 	} {
 		a := newAdaptiveLimiter(25, nil)
 		a.host = &hostShare{members: 2}
