@@ -278,11 +278,18 @@ func (a *adaptiveLimiter) pauseAfterProbeLocked(grant float64, longest time.Dura
 //     the last reading alone, the pace kept to 18 for the 12 s after each
 //     reading of 19.
 //   - A refusal while settled at that grant reads the pace, not the grant
-//     (the other clients' arrivals met a full second): the grant stays,
-//     the pace sends one request a second fewer (settled under the
-//     reading, a pace of 19 read 18 and kept to 17 for 8 s), and the
-//     quiet spell is halved, so that a probe soon finds the grant again
-//     (kept whole, a pace cut to 17 of the 20 left stayed there 12 s).
+//     (the other clients' arrivals met a full second): the pace sends one
+//     request a second fewer (settled under the reading, a pace of 19
+//     read 18 and kept to 17 for 8 s), and the quiet spell is halved, so
+//     that a probe soon finds the grant again (kept whole, a pace cut to
+//     17 of the 20 left stayed there 12 s). The grant is no more than
+//     the pace refused: a fixed window's reading straddles two of its
+//     seconds and reads one or two over what the window leaves (21-22 of
+//     the 20 left beside a 5 req/s client), and with the grant kept there
+//     every probe settled again at 21, was refused while settled and
+//     probed again soon, refusing the other client in the seconds
+//     between (six Terraform applies: 1.7% and 3.8% of its requests,
+//     2.0-2.3% of ours, over the 2%).
 //   - A grant that moved starts the quiet spell over from quietBase.
 func (a *adaptiveLimiter) windowRefusedLocked(last float64) (next, grant float64) {
 	switch {
@@ -294,6 +301,7 @@ func (a *adaptiveLimiter) windowRefusedLocked(last float64) (next, grant float64
 		a.estimate = (a.estimate + last) / 2
 	default:
 		a.quiet = max(quietBase, a.quiet/2)
+		a.estimate = min(a.estimate, a.current)
 		return max(a.windowPaceLocked(last), wholeUnder(a.current)), a.estimate
 	}
 	return a.windowPaceLocked(a.estimate), a.estimate
