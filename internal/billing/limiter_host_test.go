@@ -474,7 +474,7 @@ func TestHostKnownWindows(t *testing.T) {
 
 	send(t0.Add(2*time.Second+mateWait+time.Second/19), 19, time.Second/19) // settled, 19 a second
 	refuse(t0.Add(3*time.Second + 100*time.Millisecond))                    // 18 let through in the second before
-	check("refused while settled", 18, 19, 4*time.Second) // the grant no more than the pace refused
+	check("refused while settled", 18, 19, 4*time.Second)                   // the grant no more than the pace refused
 
 	a.probing = true // back at the ceiling
 	a.setLocked(t0.Add(3200*time.Millisecond), 25)
