@@ -287,9 +287,9 @@ func (a *adaptiveLimiter) pauseAfterProbeLocked(grant float64, longest time.Dura
 //     seconds and reads one or two over what the window leaves (21-22 of
 //     the 20 left beside a 5 req/s client), and with the grant kept there
 //     every probe settled again at 21, was refused while settled and
-//     probed again soon, refusing the other client in the seconds
-//     between (six Terraform applies: 1.7% and 3.8% of its requests,
-//     2.0-2.3% of ours, over the 2%).
+//     probed again soon (six Terraform applies, two tries: 2.0% and 2.3%
+//     of ours refused, over the 2%, the other client 3.8% and
+//     1.7%; 1.1-1.3% and 0.3-1.7% in three tries since).
 //   - A grant that moved starts the quiet spell over from quietBase.
 func (a *adaptiveLimiter) windowRefusedLocked(last float64) (next, grant float64) {
 	switch {
