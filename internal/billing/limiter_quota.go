@@ -289,7 +289,7 @@ func (a *adaptiveLimiter) pauseAfterProbeLocked(grant float64, longest time.Dura
 //     every probe settled again at 21, was refused while settled and
 //     probed again soon (six Terraform applies, two tries: 2.0% and 2.3%
 //     of ours refused, over the 2%, the other client 3.8% and
-//     1.7%; 1.1-1.3% and 0.3-1.7% in three tries since).
+//     1.7%; 1.1-1.6% and 0.3-2.0% in six tries since).
 //   - A grant that moved starts the quiet spell over from quietBase.
 func (a *adaptiveLimiter) windowRefusedLocked(last float64) (next, grant float64) {
 	switch {
