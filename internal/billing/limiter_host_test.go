@@ -444,9 +444,9 @@ func refuseOnHost(a *adaptiveLimiter, sent []time.Time, refused time.Time, throu
 // A probe refused at about the grant it started from doubles the quiet
 // spell before the next probe and takes the mean of the two readings as
 // the grant; a refusal while settled at that grant (the other clients'
-// arrivals met a full window) keeps the grant instead of taking the quota
-// for a bucket, halves the spell and lowers the pace by one request a
-// second; one at a grant that moved starts the spell over; a reading at
+// arrivals met a full window) lowers the grant to the pace refused instead
+// of taking the quota for a bucket, halves the spell and lowers the pace by
+// one request a second; one at a grant that moved starts the spell over; a reading at
 // the ceiling keeps the grant read before.
 func TestHostKnownWindows(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
