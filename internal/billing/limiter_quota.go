@@ -148,8 +148,8 @@ func (s grantScale) groupEnd() time.Time { return s.group.Add(sameInstant) }
 // The quota is known to count in windows once a trial of the window's
 // reading lasted a quiet spell (see trialFailedLocked); from then on no
 // trial is made, and a refusal while settled, which a window gives when
-// the other clients' arrivals meet a full second, lowers the pace under
-// the new reading instead of taking the quota for a bucket (that verdict,
+// the other clients' arrivals meet a full second, lowers the pace
+// (windowRefusedLocked) instead of taking the quota for a bucket (that verdict,
 // on a window, settled each probe lower than the last: 13 req/s of the 20
 // left, 1.38-1.40 x).
 const (
