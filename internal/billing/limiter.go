@@ -123,8 +123,12 @@ const (
 	// less room than the whole span's lower bound did.
 	settleShare      = 0.9
 	probeSettleShare = 0.9
-	// firstCut divides the pace at a 429 that has no measurement yet.
-	firstCut = 0.5
+	// firstCut divides the pace at a 429 that has no measurement yet;
+	// sharedFirstCut at the first 429 of processes sharing a host's pace
+	// where the host's record tells nothing (read at the ceiling: a
+	// bucket's savings spent, or a second across two of a fixed window's).
+	firstCut       = 0.5
+	sharedFirstCut = 0.7
 	// gentlestCut and deepestCut bound the decrease a measurement makes.
 	gentlestCut = 0.95
 	deepestCut  = 0.25
@@ -423,6 +427,9 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, answered, n
 		why = "429s too soon after the last decrease to measure"
 	}
 	next := a.current * firstCut
+	if a.signals == 0 && !scale.group.IsZero() {
+		next = a.current * sharedFirstCut
+	}
 	first, firstGrant, firstTrial := a.firstSettleLocked(end, scale, next)
 	switch {
 	case firstTrial:

@@ -354,8 +354,8 @@ func TestHostRefusalRecordedBeforeDecision(t *testing.T) {
 		t.Errorf("during the wait: the host's refusals %v (want %d among them), pace %v (want 25, not lowered yet)", refused, sent.UnixNano(), rate)
 	}
 	<-done
-	if got := a.Rate(); got != 12.5 {
-		t.Errorf("pace after the wait: %v, want the first cut (12.5)", got)
+	if got, want := a.Rate(), 25*sharedFirstCut; got != want {
+		t.Errorf("pace after the wait: %v, want the first cut (%v)", got, want)
 	}
 }
 
@@ -496,8 +496,9 @@ func TestHostKnownWindows(t *testing.T) {
 // TestHostFirstRefusal: the first 429 of processes sharing the host's
 // pace settles under the host's record through the refused request's
 // group, even a record under a second long, as a trial that falls back to
-// the first cut; a reading at the ceiling (a bucket's savings spent) and
-// a process alone on its host cut the pace to half.
+// their first cut; a reading at the ceiling (a bucket's savings spent)
+// cuts their pace to sharedFirstCut of itself, and a process alone on its
+// host cuts it to half.
 func TestHostFirstRefusal(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
@@ -509,7 +510,7 @@ func TestHostFirstRefusal(t *testing.T) {
 		measurement float64
 	}{
 		{"a window filled in 0.8 s", 800 * time.Millisecond, true, settleShare * 20, true, 20},
-		{"a bucket's savings spent at the ceiling", 5 * time.Second, true, 25 * firstCut, false, 0},
+		{"a bucket's savings spent at the ceiling", 5 * time.Second, true, 25 * sharedFirstCut, false, 0},
 		{"alone on its host", 800 * time.Millisecond, false, 25 * firstCut, false, 0},
 	} {
 		a := newAdaptiveLimiter(25, nil)
@@ -523,8 +524,8 @@ func TestHostFirstRefusal(t *testing.T) {
 		if got := a.Rate(); math.Abs(got-tc.pace) > 0.01 || a.trial != tc.trial || a.estimate != tc.measurement {
 			t.Errorf("%s: pace %.2f, trial %v, grant %v; want %.2f, %v, %v", tc.name, got, a.trial, a.estimate, tc.pace, tc.trial, tc.measurement)
 		}
-		if tc.trial && a.fallback.pace != 25*firstCut {
-			t.Errorf("%s: the trial falls back to %v, want the first cut (%v)", tc.name, a.fallback.pace, 25*firstCut)
+		if tc.trial && a.fallback.pace != 25*sharedFirstCut {
+			t.Errorf("%s: the trial falls back to %v, want the first cut (%v)", tc.name, a.fallback.pace, 25*sharedFirstCut)
 		}
 	}
 }

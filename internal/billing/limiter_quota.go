@@ -170,14 +170,23 @@ const (
 // 18-19 from their second second (1.11-1.12 x the leftover quota's time,
 // two tries, against 1.11-1.14 x).
 // On a bucket the first refusal comes once its savings are spent, at the
-// ceiling, whose reading is not tried.
+// ceiling, whose reading is not tried: the pace goes to cut
+// (sharedFirstCut of itself).
+// The reading is tried where it settles clearly above half the pace (a
+// lone run's first cut), not above cut: cut is close to a window's usual
+// reading (17.5 against 18 under a reading of 20), and after a pace kept
+// near the grant the next refusal reads the same grant as a bucket's and
+// as a window's, so no trial follows there either and the quota's count
+// stays unknown for a probe or more (six Terraform applies on a sliding
+// window, two tries first cut to 17.5: 19 req/s, the windows' settle, 6 s
+// and 9 s after the first refusal).
 func (a *adaptiveLimiter) firstSettleLocked(end time.Time, scale grantScale, cut float64) (next, grant float64, ok bool) {
 	if a.signals > 0 || scale.group.IsZero() || a.model != unknownModel {
 		return 0, 0, false
 	}
 	last := a.lastSecondGrant(end, scale)
 	next = a.bounded(last, settleShare)
-	if last <= 0 || last >= trialCeiling*a.ceiling || next <= cut*(1+windowEvidence) {
+	if last <= 0 || last >= trialCeiling*a.ceiling || next <= a.current*firstCut*(1+windowEvidence) {
 		return 0, 0, false
 	}
 	a.trial, a.fallback, a.estimate = true, trialFallback{pace: cut}, last
