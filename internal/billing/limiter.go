@@ -427,7 +427,7 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, answered, n
 		why = "429s too soon after the last decrease to measure"
 	}
 	next := a.current * firstCut
-	if a.signals == 0 && !scale.group.IsZero() {
+	if a.firstSharedLocked(scale) {
 		next = a.current * sharedFirstCut
 	}
 	first, firstGrant, firstTrial := a.firstSettleLocked(end, scale, next)

@@ -181,7 +181,7 @@ const (
 // window, two tries first cut to 17.5: 19 req/s, the windows' settle, 6 s
 // and 9 s after the first refusal).
 func (a *adaptiveLimiter) firstSettleLocked(end time.Time, scale grantScale, cut float64) (next, grant float64, ok bool) {
-	if a.signals > 0 || scale.group.IsZero() || a.model != unknownModel {
+	if !a.firstSharedLocked(scale) || a.model != unknownModel {
 		return 0, 0, false
 	}
 	last := a.lastSecondGrant(end, scale)
@@ -191,6 +191,12 @@ func (a *adaptiveLimiter) firstSettleLocked(end time.Time, scale grantScale, cut
 	}
 	a.trial, a.fallback, a.estimate = true, trialFallback{pace: cut}, last
 	return next, last, true
+}
+
+// firstSharedLocked reports whether a 429 is the first of processes that
+// share a host's pace (scale.group is set only where they do).
+func (a *adaptiveLimiter) firstSharedLocked(scale grantScale) bool {
+	return a.signals == 0 && !scale.group.IsZero()
 }
 
 // settleLocked chooses the pace after a 429 measured a grant over the
