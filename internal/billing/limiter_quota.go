@@ -101,8 +101,8 @@ func (a *adaptiveLimiter) lastSecondGrant(end time.Time, scale grantScale) float
 		end = scale.groupEnd()
 		refusedTo = end.Add(sameInstant)
 	}
-	from := end.Add(-time.Second)
-	if from.Before(a.mark) {
+	from, since := a.secondSinceMark(end)
+	if !since {
 		return 0
 	}
 	if scale.hostSent == nil {
@@ -127,6 +127,15 @@ func (a *adaptiveLimiter) lastSecondGrant(end time.Time, scale grantScale) float
 // turns are taken for its group, sent with it (the host's record holds
 // when turns were due; a process sends a little after).
 const sameInstant = 5 * time.Millisecond
+
+// secondSinceMark is the start of the second that ends at end, and
+// whether that second lies wholly since the last decrease: one that began
+// before it holds requests sent at the old pace, and reads neither the
+// grant nor the pace's count.
+func (a *adaptiveLimiter) secondSinceMark(end time.Time) (from time.Time, since bool) {
+	from = end.Add(-time.Second)
+	return from, !from.Before(a.mark)
+}
 
 // groupEnd is where the second read through the refused request's group
 // ends: just after the group, whose turns went with it.
@@ -365,8 +374,8 @@ func (a *adaptiveLimiter) trialOverPaceLocked(scale grantScale) bool {
 		return false
 	}
 	end := scale.groupEnd()
-	from := end.Add(-time.Second)
-	if from.Before(a.mark) {
+	from, since := a.secondSinceMark(end)
+	if !since {
 		return false
 	}
 	n, covered := scale.hostSent(from, end)
