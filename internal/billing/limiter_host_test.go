@@ -627,3 +627,49 @@ func TestHostTrialTravels(t *testing.T) {
 		t.Errorf("host's refusals as a sees them: %v, want b's one at %v", a.host.refused, early)
 	}
 }
+
+// TestDecreaseRestartsTurns: after a decrease on a quota known to count in
+// windows, the host's turns restart from when the window's own count
+// allows the new pace (the host's record of turns sent), or at once where
+// the record leaves room; on a bucket, or a quota not known yet, they only
+// drain.
+func TestDecreaseRestartsTurns(t *testing.T) {
+	a, _ := twoLimitersOfOneHost(t, 1000)
+	ctx := context.Background()
+	var sent []time.Time
+	for range 10 {
+		at, err := a.host.pace.Turn(ctx, func(b *hostpace.Board, _ time.Time) { b.Rate, b.Burst = 1000, 1 })
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, at)
+	}
+	time.Sleep(20 * time.Millisecond) // every turn sent
+	decided := time.Now()
+	for _, tc := range []struct {
+		model    quotaModel
+		pace     float64
+		from, to time.Time // the restart, within
+	}{
+		{windowLike, 5, sent[5].Add(capWindow), sent[5].Add(capWindow)}, // the sixth latest turn out of the window
+		{windowLike, 20, decided, decided},                             // room for 20 already
+		{bucketLike, 5, time.Time{}, time.Time{}},
+		{unknownModel, 5, time.Time{}, time.Time{}},
+	} {
+		a.mu.Lock()
+		a.model, a.current = tc.model, tc.pace
+		a.mu.Unlock()
+		err := a.host.pace.Peek(ctx, func(b hostpace.Board) {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			a.restartTurnsLocked(&b, decided)
+			if !b.Drain || b.Resume.Before(tc.from) || b.Resume.After(tc.to) {
+				t.Errorf("%v, pace %v: drain %v, restart %v after the decision; want a drain and a restart %v-%v after it",
+					tc.model, tc.pace, b.Drain, b.Resume.Sub(decided), tc.from.Sub(decided), tc.to.Sub(decided))
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -52,6 +52,10 @@ type Board struct {
 	// Drain, when set, drops the turns saved up during a quiet spell: the
 	// quota's own bucket is empty.
 	Drain bool
+	// Resume, when set, restarts the turns at the board's Rate from then:
+	// the turns booked before (at an earlier Rate) are dropped, and none
+	// goes before Resume. Their holders take them again.
+	Resume time.Time
 	// Turns counts the turns taken since the file was made.
 	Turns uint64
 	// Members counts the live shares, this process's included (read only).
@@ -89,6 +93,24 @@ func (b Board) SentBetween(from, to time.Time) (n int, covered bool) {
 		}
 	}
 	return n, covered
+}
+
+// WindowFree is the earliest time at which a turn sent leaves no window
+// of length w holding more than n of the turns sent by now (the last
+// maxSent kept; turns booked for later are left out); the zero time when
+// those are fewer than n.
+func (b Board) WindowFree(n int, w time.Duration, now time.Time) time.Time {
+	return windowFree(b.sent, n, w, now.UnixNano())
+}
+
+// windowFree is WindowFree over the send times up to upTo (Unix ns).
+func windowFree(sent []int64, n int, w time.Duration, upTo int64) time.Time {
+	sorted := slices.DeleteFunc(slices.Clone(sent), func(t int64) bool { return t > upTo })
+	if n <= 0 || len(sorted) < n {
+		return time.Time{}
+	}
+	slices.Sort(sorted)
+	return time.Unix(0, sorted[len(sorted)-n]).Add(w)
 }
 
 // Pace is this process's share of the pace of one key.
@@ -347,9 +369,16 @@ func (s *state) board() Board {
 
 func (s *state) set(b Board, now time.Time) {
 	s.Rate, s.Burst, s.Learned = b.Rate, b.Burst, b.Learned
-	if b.Drain && s.Rate > 0 {
+	if s.Rate > 0 {
 		tolerance := time.Duration(float64(max(s.Burst-1, 0)) * float64(time.Second) / s.Rate)
-		s.Next = max(s.Next, now.Add(tolerance).UnixNano())
+		switch {
+		case !b.Resume.IsZero() && !b.Resume.After(now.Add(maxAhead)):
+			s.Next = later(now, b.Resume).Add(tolerance).UnixNano()
+			// The turns booked for later are taken again: off the record.
+			s.Sent = slices.DeleteFunc(s.Sent, func(t int64) bool { return t > now.UnixNano() })
+		case b.Drain:
+			s.Next = max(s.Next, now.Add(tolerance).UnixNano())
+		}
 	}
 	s.Hold = 0
 	if b.Hold.After(now) {
@@ -392,10 +421,8 @@ func (s *state) take(now time.Time) time.Time {
 // back, a garbled file) is not waited for.
 func (s *state) sendAt(at, now time.Time, b Board) time.Time {
 	at = alignUp(at, b.Align)
-	if b.PerWindow > 0 && b.Window > 0 && len(s.Sent) >= b.PerWindow {
-		sent := slices.Clone(s.Sent)
-		slices.Sort(sent)
-		if t := time.Unix(0, sent[len(sent)-b.PerWindow]).Add(b.Window); t.After(at) && !t.After(now.Add(maxAhead)) {
+	if b.Window > 0 {
+		if t := windowFree(s.Sent, b.PerWindow, b.Window, math.MaxInt64); t.After(at) && !t.After(now.Add(maxAhead)) {
 			at = alignUp(t, b.Align)
 		}
 	}

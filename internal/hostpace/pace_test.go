@@ -582,3 +582,77 @@ func TestTurnsAlignToSpans(t *testing.T) {
 		t.Errorf("20 turns at 100 a second spanned %v, want about 200 ms", span)
 	}
 }
+
+// TestResumeRestartsTurns: a Resume drops the turns booked at an earlier
+// rate (their holders take them again) and restarts the turns at the new
+// rate from then, while a Drain alone keeps them where they were booked.
+func TestResumeRestartsTurns(t *testing.T) {
+	for _, resume := range []bool{false, true} {
+		a, b := twoShares(t)
+		ctx := context.Background()
+		var booked time.Time
+		for range 10 { // a second of turns at 10 a second
+			at, err := a.Turn(ctx, func(bd *Board, _ time.Time) { bd.Rate, bd.Burst = 10, 1 })
+			if err != nil {
+				t.Fatal(err)
+			}
+			booked = at
+		}
+		var from time.Time
+		err := b.Update(ctx, func(bd *Board, now time.Time) {
+			bd.Rate, bd.Burst, bd.Drain = 5, 1, true
+			if resume {
+				from = now.Add(50 * time.Millisecond)
+				bd.Resume = from
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, err := b.Turn(ctx, func(*Board, time.Time) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := a.Turn(ctx, func(*Board, time.Time) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !resume {
+			if !first.After(booked) {
+				t.Errorf("drain: next turn at %v, before the last turn booked (%v)", first, booked)
+			}
+			continue
+		}
+		if first.Before(from) || first.Sub(from) > 20*time.Millisecond {
+			t.Errorf("resume: next turn %v after the resumption, want at it (the booked ones end %v after it)", first.Sub(from), booked.Sub(from))
+		}
+		if gap := second.Sub(first); gap < 190*time.Millisecond || gap > 210*time.Millisecond {
+			t.Errorf("resume: turns %v apart, want the new rate's 200ms", gap)
+		}
+		var sent int
+		if err := a.Peek(ctx, func(bd Board) { sent, _ = bd.SentBetween(from, from.Add(time.Hour)) }); err != nil {
+			t.Fatal(err)
+		}
+		if sent != 2 {
+			t.Errorf("resume: %d turns on the record since the resumption, want the two taken since (the booked ones dropped)", sent)
+		}
+	}
+}
+
+// TestWindowFree: the earliest time a turn leaves no window holding more
+// than n turns sent by then; turns booked for later are left out.
+func TestWindowFree(t *testing.T) {
+	base := time.Unix(1000, 0)
+	sent := []int64{}
+	for _, ms := range []int{0, 100, 200, 300, 900} { // the last one booked for later
+		sent = append(sent, base.Add(time.Duration(ms)*time.Millisecond).UnixNano())
+	}
+	b := Board{sent: sent}
+	now := base.Add(500 * time.Millisecond)
+	if got, want := b.WindowFree(3, time.Second, now), base.Add(1100*time.Millisecond); !got.Equal(want) {
+		t.Errorf("WindowFree(3) = %v, want %v", got.Sub(base), want.Sub(base))
+	}
+	if got := b.WindowFree(5, time.Second, now); !got.IsZero() {
+		t.Errorf("WindowFree(5) with four turns sent = %v, want none", got.Sub(base))
+	}
+}
