@@ -438,8 +438,11 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, answered, n
 	case trialFailed:
 		why = "429 while settled under the last second's grant: settling under the grant measured before"
 		next, granted = a.fallBackLocked()
-	case granted > 0:
+	case granted > 0 || a.windowReadingLocked(last, !scale.group.IsZero()) > 0:
 		why = "429: settling under the measured grant"
+		if a.windowReadingLocked(last, !scale.group.IsZero()) > 0 {
+			why = "429: settling under the window's reading"
+		}
 		next, granted = a.settleLocked(granted, last, settle, !scale.group.IsZero())
 	}
 	if a.signals > 0 && !a.probing && !trialFailed {

@@ -196,9 +196,18 @@ func (a *adaptiveLimiter) hostTurnOnce(ctx context.Context) (uint64, error) {
 		// more than the new pace silenced the host until it had passed,
 		// and the turns due meanwhile then went together (six Terraform
 		// applies beside a 5 req/s client: the client refused 0-3.4% in
-		// three tries, 0-1.5% without).
+		// three tries, 0-1.5% without). But the pace on a quota known to
+		// count in windows, where that second is what the window counts:
+		// turns restarted after a decrease (restartTurnsLocked) at the new
+		// pace's interval otherwise met the probe's last turns, still in
+		// the window, and were refused (one try of six Terraform applies:
+		// refused 0.6 s after the decrease, read as every request refused
+		// since, the pace at half for 17 s, 1.22 x the leftover quota's time).
 		place(b, a.current, group, a.model == windowLike)
 		b.PerWindow, b.Window = capCount(a.ceiling), capWindow
+		if a.model == windowLike {
+			b.PerWindow = capCount(a.current)
+		}
 	})
 	if err != nil {
 		a.hostFailed(ctx, err)

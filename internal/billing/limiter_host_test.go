@@ -447,7 +447,8 @@ func refuseOnHost(a *adaptiveLimiter, sent []time.Time, refused time.Time, throu
 // arrivals met a full window) lowers the grant to the pace refused instead
 // of taking the quota for a bucket, halves the spell and lowers the pace by
 // one request a second; one at a grant that moved starts the spell over; a reading at
-// the ceiling keeps the grant read before.
+// the ceiling keeps the grant read before; and the reading holds where
+// this process's own answers measure nothing over the span.
 func TestHostKnownWindows(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	a := newAdaptiveLimiter(25, nil)
@@ -491,6 +492,14 @@ func TestHostKnownWindows(t *testing.T) {
 	send(t0.Add(5400*time.Millisecond), 24, time.Second/24)
 	refuse(t0.Add(6400 * time.Millisecond)) // 24 let through: a second across two of a fixed window's
 	check("a probe that read the ceiling", 11, 12, 2*quietBase)
+
+	a.probing = true // back at the ceiling
+	a.setLocked(t0.Add(7*time.Second), 25)
+	for i := range 18 { // the other processes' turns: none of them this process's answers
+		sent = append(sent, t0.Add(7*time.Second+time.Duration(i)*time.Second/18))
+	}
+	refuse(t0.Add(8 * time.Second)) // 17 let through
+	check("a probe refused with none of this process's own answers since the decrease", 16, 17, quietBase)
 }
 
 // TestHostFirstRefusal: the first 429 of processes sharing the host's
@@ -652,7 +661,7 @@ func TestDecreaseRestartsTurns(t *testing.T) {
 		from, to time.Time // the restart, within
 	}{
 		{windowLike, 5, sent[5].Add(capWindow), sent[5].Add(capWindow)}, // the sixth latest turn out of the window
-		{windowLike, 20, decided, decided},                             // room for 20 already
+		{windowLike, 20, decided, decided},                              // room for 20 already
 		{bucketLike, 5, time.Time{}, time.Time{}},
 		{unknownModel, 5, time.Time{}, time.Time{}},
 	} {

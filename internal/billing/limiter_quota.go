@@ -214,21 +214,10 @@ func (a *adaptiveLimiter) firstSharedLocked(scale grantScale) bool {
 // of the grant to settle at; it returns the pace and the grant it settled
 // under.
 func (a *adaptiveLimiter) settleLocked(granted, last, settle float64, throughGroup bool) (next, grant float64) {
-	usable := last > 0 && last < trialCeiling*a.ceiling
-	if a.model == windowLike && throughGroup {
-		reading := last
-		if !usable {
-			// No reading (a record under a second long) or one at the
-			// ceiling, which a second straddling two of a fixed window's
-			// gives: the grant read before holds. (Measured over the span
-			// instead, six Terraform applies on fixed windows settled at
-			// 23.75 and then 12.86, and at 15-18 after others.)
-			reading = a.estimate
-		}
-		if reading > 0 {
-			return a.windowRefusedLocked(reading)
-		}
+	if reading := a.windowReadingLocked(last, throughGroup); reading > 0 {
+		return a.windowRefusedLocked(reading)
 	}
+	usable := last > 0 && last < trialCeiling*a.ceiling
 	sameLevel := a.pauseAfterProbeLocked(granted, quietMax)
 	bucketNext := a.bounded(granted, settle)
 	if sameLevel {
@@ -246,6 +235,30 @@ func (a *adaptiveLimiter) settleLocked(granted, last, settle float64, throughGro
 	}
 	a.estimate = grant
 	return next, grant
+}
+
+// windowReadingLocked is the grant a refusal reads on a quota known to
+// count in windows, through the refused request's group (throughGroup):
+// the last second's (last), or, where there is none (a record under a
+// second long) or it is at the ceiling, which a second straddling two of
+// a fixed window's gives, the grant read before. (Measured over the span
+// instead, six Terraform applies on fixed windows settled at 23.75 and
+// then 12.86, and at 15-18 after others.) It is 0 elsewhere: the grant is
+// measured over the span.
+//
+// The span's measurement is not needed for it: where this process's own
+// answers hold none accepted over a probe refused within half a second,
+// the pace went to half of itself instead (six Terraform applies on a
+// sliding window: 12 req/s of the 20 left for the 12 s to the next probe,
+// 1.16 x the leftover quota's time).
+func (a *adaptiveLimiter) windowReadingLocked(last float64, throughGroup bool) float64 {
+	if a.model != windowLike || !throughGroup {
+		return 0
+	}
+	if last > 0 && last < trialCeiling*a.ceiling {
+		return last
+	}
+	return a.estimate
 }
 
 // bounded is share of the grant g as the next pace, within the deepest
