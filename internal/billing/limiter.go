@@ -431,6 +431,7 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, answered, n
 		next = a.current * sharedFirstCut
 	}
 	first, firstGrant, firstTrial := a.firstSettleLocked(end, scale, next)
+	reading := a.windowReadingLocked(last, !scale.group.IsZero())
 	switch {
 	case firstTrial:
 		why = "first 429: settling under the host's last second's grant"
@@ -438,9 +439,9 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, answered, n
 	case trialFailed:
 		why = "429 while settled under the last second's grant: settling under the grant measured before"
 		next, granted = a.fallBackLocked()
-	case granted > 0 || a.windowReadingLocked(last, !scale.group.IsZero()) > 0:
+	case granted > 0 || reading > 0:
 		why = "429: settling under the measured grant"
-		if a.windowReadingLocked(last, !scale.group.IsZero()) > 0 {
+		if reading > 0 {
 			why = "429: settling under the window's reading"
 		}
 		next, granted = a.settleLocked(granted, last, settle, !scale.group.IsZero())

@@ -660,7 +660,7 @@ func TestDecreaseRestartsTurns(t *testing.T) {
 		pace     float64
 		from, to time.Time // the restart, within
 	}{
-		{windowLike, 5, sent[5].Add(capWindow), sent[5].Add(capWindow)}, // the sixth latest turn out of the window
+		{windowLike, 5, sent[5].Add(capWindow), sent[5].Add(capWindow)}, // the fifth latest turn out of the window
 		{windowLike, 20, decided, decided},                              // room for 20 already
 		{bucketLike, 5, time.Time{}, time.Time{}},
 		{unknownModel, 5, time.Time{}, time.Time{}},

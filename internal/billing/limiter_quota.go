@@ -195,7 +195,7 @@ func (a *adaptiveLimiter) firstSettleLocked(end time.Time, scale grantScale, cut
 	}
 	last := a.lastSecondGrant(end, scale)
 	next = a.bounded(last, settleShare)
-	if last <= 0 || last >= trialCeiling*a.ceiling || next <= a.current*firstCut*(1+windowEvidence) {
+	if !a.readingUsable(last) || next <= a.current*firstCut*(1+windowEvidence) {
 		return 0, 0, false
 	}
 	a.trial, a.fallback, a.estimate = true, trialFallback{pace: cut}, last
@@ -217,7 +217,6 @@ func (a *adaptiveLimiter) settleLocked(granted, last, settle float64, throughGro
 	if reading := a.windowReadingLocked(last, throughGroup); reading > 0 {
 		return a.windowRefusedLocked(reading)
 	}
-	usable := last > 0 && last < trialCeiling*a.ceiling
 	sameLevel := a.pauseAfterProbeLocked(granted, quietMax)
 	bucketNext := a.bounded(granted, settle)
 	if sameLevel {
@@ -229,7 +228,7 @@ func (a *adaptiveLimiter) settleLocked(granted, last, settle float64, throughGro
 	if a.model == windowLike {
 		evidence = 1
 	}
-	if usable && a.model != bucketLike && windowNext > bucketNext*evidence {
+	if a.readingUsable(last) && a.model != bucketLike && windowNext > bucketNext*evidence {
 		a.trial, a.fallback = true, trialFallback{pace: bucketNext, grant: granted}
 		next, grant = windowNext, last
 	}
@@ -255,10 +254,16 @@ func (a *adaptiveLimiter) windowReadingLocked(last float64, throughGroup bool) f
 	if a.model != windowLike || !throughGroup {
 		return 0
 	}
-	if last > 0 && last < trialCeiling*a.ceiling {
+	if a.readingUsable(last) {
 		return last
 	}
 	return a.estimate
+}
+
+// readingUsable reports whether a last second's grant reads the quota's
+// count: there is one, and it is under trialCeiling of the ceiling.
+func (a *adaptiveLimiter) readingUsable(last float64) bool {
+	return last > 0 && last < trialCeiling*a.ceiling
 }
 
 // bounded is share of the grant g as the next pace, within the deepest
