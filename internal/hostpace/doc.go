@@ -19,7 +19,9 @@
 // the span it chose to align them to (so that the turns of every process
 // due within one span go together), and no window
 // holds more of them, whichever process took them, than the count the
-// pace-keeper asks for: the file keeps the last send times.
+// pace-keeper asks for: the file keeps the last send times. A pace-keeper
+// may restart the turns from a given time (Board.Resume), dropping those
+// booked before; WindowFree tells when the send times leave room.
 //
 // Each process registers a share: a heartbeat in the file that every
 // operation refreshes and that expires two seconds after the process
