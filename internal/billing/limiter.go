@@ -444,7 +444,7 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, answered, n
 		if reading > 0 {
 			why = "429: settling under the window's reading"
 		}
-		next, granted = a.settleLocked(granted, last, settle, !scale.group.IsZero())
+		next, granted = a.settleLocked(granted, last, reading, settle)
 	}
 	if a.signals > 0 && !a.probing && !trialFailed {
 		a.crowd++ // settled, and still refused

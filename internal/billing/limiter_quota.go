@@ -209,12 +209,12 @@ func (a *adaptiveLimiter) firstSharedLocked(scale grantScale) bool {
 }
 
 // settleLocked chooses the pace after a 429 measured a grant over the
-// span (granted) and over its last second (last; throughGroup when it is
-// the host's record through the refused request's group), given the share
-// of the grant to settle at; it returns the pace and the grant it settled
-// under.
-func (a *adaptiveLimiter) settleLocked(granted, last, settle float64, throughGroup bool) (next, grant float64) {
-	if reading := a.windowReadingLocked(last, throughGroup); reading > 0 {
+// span (granted) and over its last second (last), given the window's
+// reading of it where the quota is known to count in windows (reading,
+// from windowReadingLocked; 0 elsewhere) and the share of the grant to
+// settle at; it returns the pace and the grant it settled under.
+func (a *adaptiveLimiter) settleLocked(granted, last, reading, settle float64) (next, grant float64) {
+	if reading > 0 {
 		return a.windowRefusedLocked(reading)
 	}
 	sameLevel := a.pauseAfterProbeLocked(granted, quietMax)

@@ -105,8 +105,11 @@ func (b Board) WindowFree(n int, w time.Duration, now time.Time) time.Time {
 
 // windowFree is WindowFree over the send times up to upTo (Unix ns).
 func windowFree(sent []int64, n int, w time.Duration, upTo int64) time.Time {
+	if n <= 0 || len(sent) < n {
+		return time.Time{}
+	}
 	sorted := slices.DeleteFunc(slices.Clone(sent), func(t int64) bool { return t > upTo })
-	if n <= 0 || len(sorted) < n {
+	if len(sorted) < n {
 		return time.Time{}
 	}
 	slices.Sort(sorted)
