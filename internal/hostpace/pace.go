@@ -54,7 +54,8 @@ type Board struct {
 	Drain bool
 	// Resume, when set, restarts the turns at the board's Rate from then:
 	// the turns booked before (at an earlier Rate) are dropped, and none
-	// goes before Resume. Their holders take them again.
+	// goes before Resume. Their holders take them again. It stands in for
+	// Drain (no saved-up turn goes before it either).
 	Resume time.Time
 	// Turns counts the turns taken since the file was made.
 	Turns uint64

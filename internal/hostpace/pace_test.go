@@ -602,7 +602,7 @@ func TestResumeRestartsTurns(t *testing.T) {
 		err := b.Update(ctx, func(bd *Board, now time.Time) {
 			bd.Rate, bd.Burst, bd.Drain = 5, 1, true
 			if resume {
-				from = now.Add(50 * time.Millisecond)
+				from = now.Add(500 * time.Millisecond) // before the booked ones end, 0.9 s on, with room for a slow machine
 				bd.Resume = from
 			}
 		})
