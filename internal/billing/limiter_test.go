@@ -390,10 +390,18 @@ func TestLimiterAmongPeers(t *testing.T) {
 		a := newAdaptiveLimiter(25, nil)
 		a.mu.Lock()
 		defer a.mu.Unlock()
-		a.signals, a.crowd, a.estimate = 3, 1, pace
+		a.signals, a.crowd, a.estimate = 3, peerCrowd, pace
 		a.decreasedLocked(t0, pace)
 		return a
 	}
+	// One 429 while settled may follow a cut made blind: no crowd yet.
+	once := among(4)
+	once.mu.Lock()
+	once.crowd = peerCrowd - 1
+	if once.peersLocked() {
+		t.Error("a single 429 while settled makes a crowd of peers")
+	}
+	once.mu.Unlock()
 	small, large := among(2), among(4)
 	for _, a := range []*adaptiveLimiter{small, large} {
 		a.observe(ctx, t0.Add(time.Second), t0.Add(time.Second+time.Millisecond), http.StatusTooManyRequests, http.Header{})
