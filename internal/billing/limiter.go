@@ -48,7 +48,8 @@ import (
 // sees no such 429, probes as often as ever.
 //
 // Where the grant measured is a very small share of the ceiling
-// (peerShare: several peers), measuring is no use: each run's grant is
+// (peerShare) and the pace was refused while settled more than once
+// (peerCrowd: several peers), measuring is no use: each run's grant is
 // whatever the others leave it, so settling under it keeps the shares
 // the runs happened to start with, and the first to finish leaves the
 // rest to read alone. There the pace follows the rule that evens shares
@@ -509,12 +510,12 @@ func (a *adaptiveLimiter) decreasedLocked(now time.Time, next float64) {
 	}
 }
 
-// peersLocked reports whether several unseen peers share the quota: 429s
-// came while settled (peerCrowd of them), the grant measured is a very small share of the
-// ceiling, and the pace has not risen far beyond it since. Processes that
-// share this host's pace keep to measuring: what each measures is scaled
-// to the host's share, and the rule among peers, applied by each, made
-// their common pace fall short of the quota.
+// peersLocked reports whether several unseen peers share the quota:
+// peerCrowd 429s came while settled, the grant measured is a very small
+// share of the ceiling, and the pace has not risen far beyond it since.
+// Processes that share this host's pace keep to measuring: what each
+// measures is scaled to the host's share, and the rule among peers,
+// applied by each, made their common pace fall short of the quota.
 func (a *adaptiveLimiter) peersLocked() bool {
 	if a.sharedLocked() {
 		return false
