@@ -420,7 +420,7 @@ func (a *adaptiveLimiter) throttledLocked(ctx context.Context, sent, answered, n
 		return false
 	}
 	granted, last, settle := 0.0, 0.0, settleShare
-	trialFailed := a.trialFailedLocked(ctx)
+	trialFailed := a.trialFailedLocked(ctx, now)
 	if !unmeasured {
 		from, probe := a.measureFrom(end)
 		granted = a.grantedBetween(from, end) * scale.share

@@ -509,10 +509,13 @@ func TestLimiterMeasuresTheProbe(t *testing.T) {
 // TestLimiterWindowTrial: a pace settled under the last second's grant
 // and refused while settled goes where the bucket's reading had put it,
 // and the quota is read as a bucket from then on; one that lasts a whole
-// quiet spell reads the quota as windows.
+// quiet spell reads the quota as windows, and so does one refused while
+// settled after it held for trialHeld (a window's refusal, another
+// client's: the pace is not sent back to the bucket's reading).
 func TestLimiterWindowTrial(t *testing.T) {
 	ctx := context.Background()
-	for _, refusedWhileSettled := range []bool{true, false} {
+	for _, refusedAfter := range []time.Duration{500 * time.Millisecond, trialHeld + 100*time.Millisecond, 0} {
+		refusedWhileSettled := refusedAfter > 0
 		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		a := newAdaptiveLimiter(25, nil)
 		refuse := func(sent, now time.Time) {
@@ -537,8 +540,22 @@ func TestLimiterWindowTrial(t *testing.T) {
 		if !tried {
 			t.Fatalf("the window's reading was not tried")
 		}
+		if refusedWhileSettled && refusedAfter >= trialHeld {
+			settled := a.Rate()
+			send(now.Add(refusedAfter), time.Second/15)
+			refuse(now, now.Add(50*time.Millisecond))
+			// The pace may settle under the new window's reading, on trial
+			// again, as every reading of it is.
+			if a.model != windowLike {
+				t.Errorf("refused while settled %v after the trial began: quota read as %v, want windows", refusedAfter, a.model)
+			}
+			if got := a.Rate(); math.Abs(got-fallback) < 0.01 || got > settled {
+				t.Errorf("refused while settled %v after the trial began: pace %.2f, want under %.2f and not the bucket's reading %.2f", refusedAfter, got, settled, fallback)
+			}
+			continue
+		}
 		if refusedWhileSettled {
-			send(now.Add(500*time.Millisecond), time.Second/15)
+			send(now.Add(refusedAfter), time.Second/15)
 			refuse(now, now.Add(50*time.Millisecond))
 			if a.model != bucketLike || a.trial {
 				t.Errorf("refused while settled: quota read as %v (trial %v), want a bucket", a.model, a.trial)
