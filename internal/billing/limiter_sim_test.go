@@ -582,11 +582,14 @@ func TestSimOneHostBesideForeign(t *testing.T) {
 // sliding window (1.61 x measuring over the whole span), and 1,236 pages
 // beside a 5 req/s client 1.15 x the leftover quota's time (1.58 x); on a
 // fixed window 1.41 and 1.09 x (1.44 and 1.36 x). Two runs that cannot
-// see each other, 700 ms apart, are not at a bucket's figures yet: 1.43 /
-// 1.42 x on average over 16 seeds (a bucket 1.12 x), 2.03 x in the seed
-// below on a sliding window, where the run left with a fifth of the quota
-// follows the rule among peers and rises slowly once the other has
-// finished (limiter.go, peerPace). Nor is
+// see each other, 700 ms apart, are not at a bucket's figures yet: 1.33 /
+// 1.35 x on average over 16 seeds, at worst 1.71 / 1.50 x (a bucket 1.12
+// x). Until a settled pace that held for trialHeld read the quota as
+// windows, they took 1.43 / 1.42 x, 2.03 x in one seed on a sliding
+// window (1.16 x since), where the run refused while settled during the
+// other's probe took the quota for a bucket, was left with a fifth of it
+// under the rule among peers, and rose slowly once the other had finished
+// (limiter.go, peerPace). Nor is
 // the foreign client beside a run: refused 2.7% of the time on a sliding
 // window and 3.8% on fixed ones (16 seeds, each on a phase of its own),
 // held to 5%.
@@ -615,11 +618,13 @@ func TestSimWindowedQuota(t *testing.T) {
 		if f.share > 0.04 || f.foreign > 0.05 || f.ratio > 1.25 {
 			t.Errorf("%v, beside a 5 req/s client: %.1f%% refused, foreign %.1f%%, %.2f x the leftover quota's time on average; want at most 4%%, 5%% and 1.25 x", w, 100*f.share, 100*f.foreign, f.ratio)
 		}
-		res = simulate(t, 25, simQuota{rate: 25, window: w}, 50*time.Millisecond, []int{205, 205}, []time.Duration{0, 700 * time.Millisecond})
-		ratio = res.end.Seconds() / (410.0 / 25)
-		t.Logf("%v, two runs: %d requests, %d refused (%.1f%%), %.2f x the quota time", w, res.sent, res.refused, 100*res.share(), ratio)
-		if res.share() > 0.08 || ratio > 3 {
-			t.Errorf("%v, two runs: %.1f%% refused, %.2f x the quota time; want at most 8%% and 3 x", w, 100*res.share(), ratio)
+		two := overSeeds(16, func() simResult {
+			return simulate(t, 25, simQuota{rate: 25, window: w}, 50*time.Millisecond, []int{205, 205}, []time.Duration{0, 700 * time.Millisecond})
+		})
+		f = figuresOf(two, 410.0/25)
+		t.Logf("%v, two runs 700 ms apart, mean of 16 seeds: %.1f%% refused, %.2f x the quota time (at most %.2f x)", w, 100*f.share, f.ratio, f.worstRatio)
+		if f.share > 0.08 || f.ratio > 1.4 || f.worstRatio > 2 {
+			t.Errorf("%v, two runs: %.1f%% refused, %.2f x the quota time on average, at most %.2f x; want at most 8%%, 1.4 x and 2 x", w, 100*f.share, f.ratio, f.worstRatio)
 		}
 	}
 }
