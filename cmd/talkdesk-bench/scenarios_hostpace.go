@@ -41,13 +41,14 @@ var quotaBucket = flag.Int("bucket", 0, "requests the sandbox quota's bucket hol
 // keepDir, when set, keeps what each many-runs row saw, in a directory of
 // its own under it: requests.tsv, the server's log of every request (the
 // seconds since the runs started, the endpoint, the status: the foreign
-// client's are on /express/products), and run-N.log, each Terraform run's
-// provider log at DEBUG, where the pace's decisions are ("talkdesk API
-// pace"). Client processes have no log.
+// client's are on /express/products), and run-N.log, each run's log at
+// DEBUG (a Terraform run's provider log, a client process's own), where
+// the pace's decisions are ("talkdesk API pace").
 var keepDir = flag.String("keep", "", "keep each many-runs row's server request log and Terraform runs' provider debug logs under this directory")
 
 const (
 	envClientRead = "TALKDESK_BENCH_CLIENT_READ" // the sandbox URL, in a client process
+	envClientLog  = "TALKDESK_BENCH_CLIENT_LOG"  // where a client process logs, if set
 	foreignRate   = 5
 	foreignPath   = "/express/products"
 	// startSpan is the start of the runs, when they find their shares.
@@ -81,11 +82,21 @@ func clientProcess() bool {
 	if base == "" {
 		return false
 	}
-	c, err := billing.New(billing.Config{
+	cfg := billing.Config{
 		APIBaseURL: base, TokenURL: base + "/oauth/token",
 		ClientID: sandbox.DefaultClientID, ClientSecret: sandbox.DefaultClientSecret,
 		RequestsPerSecond: providerRate, MaxRetries: -1,
-	})
+	}
+	if path := os.Getenv(envClientLog); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		cfg.Logger = fileLog{f: f, start: time.Now()}
+	}
+	c, err := billing.New(cfg)
 	if err == nil {
 		var n int
 		if n, err = readSubscriptions(context.Background(), c); err == nil {
@@ -110,9 +121,12 @@ func clientRuns(srv *sandbox.Server) (runStarter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(i int, tmp, _ string) (func() (string, error), error) {
+	return func(i int, tmp, logPath string) (func() (string, error), error) {
 		cmd := exec.Command(self)
 		cmd.Env = append(os.Environ(), envClientRead+"="+srv.URL, "TMPDIR="+tmp)
+		if logPath != "" {
+			cmd.Env = append(cmd.Env, envClientLog+"="+logPath)
+		}
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.StdoutPipe()
@@ -448,4 +462,19 @@ func terraformRuns(env []string) func(srv *sandbox.Server, dir string) (runStart
 			}, nil
 		}, nil
 	}
+}
+
+// fileLog writes a client process's events to its log, one line each,
+// with the seconds since the process started.
+type fileLog struct {
+	f     *os.File
+	start time.Time
+}
+
+func (l fileLog) Debug(_ context.Context, msg string, fields map[string]any) {
+	fmt.Fprintf(l.f, "%8.3f DEBUG %s %v\n", time.Since(l.start).Seconds(), msg, fields)
+}
+
+func (l fileLog) Warn(_ context.Context, msg string, fields map[string]any) {
+	fmt.Fprintf(l.f, "%8.3f WARN %s %v\n", time.Since(l.start).Seconds(), msg, fields)
 }
