@@ -44,7 +44,7 @@ var quotaBucket = flag.Int("bucket", 0, "requests the sandbox quota's bucket hol
 // client's are on /express/products), and run-N.log, each run's log at
 // DEBUG (a Terraform run's provider log, a client process's own), where
 // the pace's decisions are ("talkdesk API pace").
-var keepDir = flag.String("keep", "", "keep each many-runs row's server request log and Terraform runs' provider debug logs under this directory")
+var keepDir = flag.String("keep", "", "keep each many-runs row's server request log and its runs' debug logs (Terraform runs' provider logs, client processes' own) under this directory")
 
 const (
 	envClientRead = "TALKDESK_BENCH_CLIENT_READ" // the sandbox URL, in a client process
