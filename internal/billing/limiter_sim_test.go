@@ -254,13 +254,17 @@ func simulate(t *testing.T, ceiling float64, quota simQuota, latency time.Durati
 	return res
 }
 
-// overSeeds runs a simulation once for each of the first n seeds of the
-// send jitter and the foreign client's phase: one seed's figures move
-// with where its requests happened to fall against the bucket's tokens.
-func overSeeds(n int, run func() simResult) []simResult {
+// simSeeds is how many seeds a test's figures are the mean of.
+const simSeeds = 16
+
+// overSeeds runs a simulation once for each of the first simSeeds seeds
+// of the send jitter and the foreign client's phase: one seed's figures
+// move with where its requests happened to fall against the bucket's
+// tokens.
+func overSeeds(run func() simResult) []simResult {
 	defer func(s uint64) { simSeed = s }(simSeed)
-	out := make([]simResult, 0, n)
-	for seed := uint64(1); seed <= uint64(n); seed++ {
+	out := make([]simResult, 0, simSeeds)
+	for seed := uint64(1); seed <= simSeeds; seed++ {
 		simSeed = seed
 		out = append(out, run())
 	}
@@ -530,7 +534,7 @@ func TestSimUnseenPeers(t *testing.T) {
 		for i := range pages {
 			pages[i] = 206
 		}
-		results := overSeeds(16, func() simResult {
+		results := overSeeds(func() simResult {
 			return simulate(t, 25, simQuota{rate: 25, burst: 25, foreign: 5}, 50*time.Millisecond, pages, nil)
 		})
 		f := figuresOf(results, float64(206*tc.runs)/20)
@@ -556,7 +560,7 @@ func TestSimUnseenPeers(t *testing.T) {
 // while a probe's requests were placed within a tenth of their interval;
 // see probePlaceShare).
 func TestSimOneHostBesideForeign(t *testing.T) {
-	results := overSeeds(16, func() simResult {
+	results := overSeeds(func() simResult {
 		return simulate(t, 25, simQuota{rate: 25, burst: 25, foreign: 5}, 50*time.Millisecond, []int{1236}, nil)
 	})
 	f := figuresOf(results, 1236.0/20)
@@ -610,7 +614,7 @@ func TestSimWindowedQuota(t *testing.T) {
 		if w == simSliding && res.clients[0].a.model != windowLike {
 			t.Errorf("%v, granted 10 req/s: the limiter did not find the quota counted in windows", w)
 		}
-		beside := overSeeds(16, func() simResult {
+		beside := overSeeds(func() simResult {
 			return simulate(t, 25, simQuota{rate: 25, foreign: 5, window: w}, 50*time.Millisecond, []int{1236}, nil)
 		})
 		f := figuresOf(beside, 1236.0/20)
@@ -618,7 +622,7 @@ func TestSimWindowedQuota(t *testing.T) {
 		if f.share > 0.04 || f.foreign > 0.05 || f.ratio > 1.25 {
 			t.Errorf("%v, beside a 5 req/s client: %.1f%% refused, foreign %.1f%%, %.2f x the leftover quota's time on average; want at most 4%%, 5%% and 1.25 x", w, 100*f.share, 100*f.foreign, f.ratio)
 		}
-		two := overSeeds(16, func() simResult {
+		two := overSeeds(func() simResult {
 			return simulate(t, 25, simQuota{rate: 25, window: w}, 50*time.Millisecond, []int{205, 205}, []time.Duration{0, 700 * time.Millisecond})
 		})
 		f = figuresOf(two, 410.0/25)
