@@ -267,7 +267,7 @@ func (a *adaptiveLimiter) raiseLocked(ctx context.Context, now time.Time) time.D
 		if now.Before(start) {
 			return max(hold, 0)
 		}
-		a.quietSpellPassedLocked()
+		a.trialPassedLocked() // a quiet spell under the trial's pace
 		// Exponential from where it settled, and at least linear to the
 		// ceiling within probeLinear, so that a pace cut low comes back
 		// fast. When 429s take long to come back, everything sent

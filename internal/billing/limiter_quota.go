@@ -374,7 +374,7 @@ func (a *adaptiveLimiter) trialFailedLocked(ctx context.Context, now time.Time) 
 		return false
 	}
 	if !a.sharedLocked() && now.Sub(a.lastSignal) >= trialHeld {
-		a.trial, a.model = false, windowLike
+		a.trialPassedLocked()
 		a.debug(ctx, "talkdesk API pace: the quota counts in one-second windows (a pace under the last second's grant held)", nil)
 		return false
 	}
@@ -439,10 +439,12 @@ func (a *adaptiveLimiter) fallBackLocked() (next, grant float64) {
 	return min(a.fallback.pace, a.current*gentlestCut), a.fallback.grant
 }
 
-// quietSpellPassedLocked ends a trial of the window's reading: the pace
-// stayed settled under the last second's grant for a whole quiet spell.
-// (Among unseen peers the pace rises without a quiet spell: no verdict.)
-func (a *adaptiveLimiter) quietSpellPassedLocked() {
+// trialPassedLocked ends a trial of the window's reading in the windows'
+// favour: the pace stayed settled under the last second's grant for a
+// whole quiet spell, or, for a process pacing alone, for trialHeld before
+// a refusal (trialFailedLocked). (Among unseen peers the pace rises
+// without a quiet spell: no verdict.)
+func (a *adaptiveLimiter) trialPassedLocked() {
 	if a.trial {
 		a.trial, a.model = false, windowLike
 	}
